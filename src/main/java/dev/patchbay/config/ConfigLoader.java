@@ -1,0 +1,257 @@
+package dev.patchbay.config;
+
+import dev.patchbay.core.Server;
+import dev.patchbay.core.ServiceSettings;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads and validates a configuration. Collects every error instead of stopping at the first, so
+ * one {@code --check} shows everything that needs fixing; returns a config only when there are none.
+ */
+public final class ConfigLoader {
+
+    public static final String GLOBAL_SECTION = "patchbay";
+
+    private ConfigLoader() {}
+
+    public static PatchbayConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
+        }
+        return parse(file.toString(), text);
+    }
+
+    public static PatchbayConfig parse(String file, String text) throws ConfigException {
+        List<String> errors = new ArrayList<>();
+        List<IniParser.Section> sections = IniParser.parse(file, text, errors);
+
+        PatchbayConfig.Global global = null;
+        List<PatchbayConfig.ServerConfig> servers = new ArrayList<>();
+        List<PatchbayConfig.ServiceConfig> services = new ArrayList<>();
+        List<PatchbayConfig.ListenerConfig> listeners = new ArrayList<>();
+        List<PatchbayConfig.StatsSocketConfig> sockets = new ArrayList<>();
+        Map<String, Integer> serviceLines = new HashMap<>();
+        Map<String, SectionReader> readers = new HashMap<>();
+
+        for (IniParser.Section section : sections) {
+            SectionReader r = new SectionReader(file, section, errors);
+            readers.put(section.name(), r);
+            IniParser.Entry typeEntry = section.entries().get("type");
+            if (section.name().equals(GLOBAL_SECTION)) {
+                if (typeEntry != null) {
+                    r.error("type", "the [" + GLOBAL_SECTION + "] section takes no type");
+                }
+                global = global(r);
+                r.finish();
+                continue;
+            }
+            if (typeEntry == null) {
+                errors.add(file + ":" + section.line() + ": [" + section.name()
+                        + "] type: is required (server, service, listener or stats_socket)");
+                continue;
+            }
+            switch (typeEntry.value().toLowerCase(Locale.ROOT)) {
+                case "server":
+                    servers.add(server(r));
+                    break;
+                case "service":
+                    services.add(service(r));
+                    serviceLines.put(section.name(), section.line());
+                    break;
+                case "listener":
+                    listeners.add(listener(r));
+                    break;
+                case "stats_socket":
+                    sockets.add(statsSocket(r));
+                    break;
+                default:
+                    r.error("type", "'" + typeEntry.value()
+                            + "' is not a known type (server, service, listener, stats_socket)");
+                    continue;
+            }
+            r.finish();
+        }
+        if (global == null) {
+            global = global(new SectionReader(file, new IniParser.Section(GLOBAL_SECTION, 1, new HashMap<>()), errors));
+        }
+        crossCheck(servers, services, listeners, sockets, readers, global, errors);
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        return new PatchbayConfig(file, global, List.copyOf(servers), List.copyOf(services),
+                List.copyOf(listeners), List.copyOf(sockets));
+    }
+
+    private static PatchbayConfig.Global global(SectionReader r) {
+        int threads = 0;
+        String t = r.string("threads", "auto");
+        if (!t.equalsIgnoreCase("auto")) {
+            threads = r.integer("threads", 0, 1, 1024);
+        }
+        return new PatchbayConfig.Global(
+                threads,
+                r.choice("log_level", "notice", "error", "warning", "notice", "info", "debug"),
+                r.string("log_file", ""),
+                r.string("access_log", "stdout"),
+                r.durationNanos("grace_period", TimeUnit.SECONDS.toNanos(30)),
+                r.string("admin_host", "127.0.0.1"),
+                r.has("admin_port") ? r.port("admin_port", false, true) : 8989,
+                r.bool("admin_enabled", true),
+                r.string("admin_ssl_cert", ""),
+                r.string("admin_ssl_key", ""));
+    }
+
+    private static PatchbayConfig.ServerConfig server(SectionReader r) {
+        String address = r.requiredString("address");
+        int port = r.port("port", true, false);
+        int weight = r.integer("weight", 1, 0, 256);
+        int max = r.integer("max_connections", 0, 0, 10_000_000);
+        Server.CheckKind kind = r.choice("health_check", "tcp", "tcp", "none").equals("tcp")
+                ? Server.CheckKind.TCP : Server.CheckKind.NONE;
+        long interval = r.durationNanos("health_check_interval", TimeUnit.SECONDS.toNanos(2));
+        long timeout = r.durationNanos("health_check_timeout", Math.min(interval, TimeUnit.SECONDS.toNanos(2)));
+        int rise = r.integer("rise", 2, 1, 1000);
+        int fall = r.integer("fall", 3, 1, 1000);
+        if (kind == Server.CheckKind.TCP && interval == 0) {
+            r.error("health_check_interval", "must be more than 0 when health_check=tcp");
+        }
+        if (kind == Server.CheckKind.TCP && timeout == 0) {
+            r.error("health_check_timeout", "must be more than 0 when health_check=tcp");
+        }
+        return new PatchbayConfig.ServerConfig(r.name(), address, port, weight, max,
+                new Server.HealthCheck(kind, interval, timeout, rise, fall));
+    }
+
+    private static PatchbayConfig.ServiceConfig service(SectionReader r) {
+        ServiceSettings.RouterKind router = ServiceSettings.RouterKind.valueOf(
+                r.choice("router", "roundrobin", "roundrobin", "leastconn", "source", "first").toUpperCase(Locale.ROOT));
+        List<String> servers = r.list("servers");
+        if (servers.isEmpty()) {
+            r.error("servers", "is required (a comma-separated list of servers)");
+        }
+        long connect = r.durationNanos("connect_timeout", TimeUnit.SECONDS.toNanos(5));
+        if (connect == 0) {
+            r.error("connect_timeout", "must be more than 0");
+        }
+        ServiceSettings settings = new ServiceSettings(
+                router,
+                connect,
+                r.durationNanos("client_timeout", 0),
+                r.durationNanos("server_timeout", 0),
+                r.durationNanos("queue_timeout", TimeUnit.SECONDS.toNanos(30)),
+                r.integer("retries", 3, 0, 100),
+                r.integer("max_connections", 0, 0, 10_000_000),
+                r.choice("when_full", "queue", "queue", "refuse").equals("queue")
+                        ? ServiceSettings.WhenFull.QUEUE : ServiceSettings.WhenFull.REFUSE,
+                r.bool("splice", false),
+                r.choice("on_server_down", "none", "none", "shutdown_sessions").equals("none")
+                        ? ServiceSettings.OnServerDown.NONE : ServiceSettings.OnServerDown.SHUTDOWN_SESSIONS);
+        return new PatchbayConfig.ServiceConfig(r.name(), servers, settings);
+    }
+
+    private static PatchbayConfig.ListenerConfig listener(SectionReader r) {
+        return new PatchbayConfig.ListenerConfig(
+                r.name(),
+                r.requiredString("service"),
+                r.choice("protocol", "tcp", "tcp"),
+                r.string("address", "0.0.0.0"),
+                r.port("port", true, true),
+                r.integer("backlog", 1024, 1, 65535));
+    }
+
+    private static PatchbayConfig.StatsSocketConfig statsSocket(SectionReader r) {
+        String socket = r.string("socket", null);
+        String address = r.string("address", null);
+        int port = r.port("port", false, true);
+        if (socket != null && (address != null || port != 0)) {
+            r.error("socket", "give either socket=PATH or address and port, not both");
+        } else if (socket == null && address == null && !r.has("port")) {
+            r.error("socket", "is required (or address and port for a TCP socket)");
+        }
+        if (socket != null && socket.isEmpty()) {
+            r.error("socket", "is empty");
+        }
+        int mode = -1;
+        String m = r.string("mode", null);
+        if (m != null) {
+            if (socket == null) {
+                r.error("mode", "only applies to a UNIX socket (socket=PATH)");
+            } else if (!m.matches("0?[0-7]{3}")) {
+                r.error("mode", "'" + m + "' is not an octal permission such as 0600");
+            } else {
+                mode = Integer.parseInt(m, 8);
+            }
+        }
+        return new PatchbayConfig.StatsSocketConfig(
+                r.name(),
+                socket,
+                mode,
+                socket == null ? (address == null ? "127.0.0.1" : address) : null,
+                port,
+                r.choice("level", "operator", "user", "operator", "admin"),
+                r.durationNanos("timeout", TimeUnit.SECONDS.toNanos(10)),
+                r.integer("max_connections", 10, 1, 100_000));
+    }
+
+    private static void crossCheck(List<PatchbayConfig.ServerConfig> servers,
+                                   List<PatchbayConfig.ServiceConfig> services,
+                                   List<PatchbayConfig.ListenerConfig> listeners,
+                                   List<PatchbayConfig.StatsSocketConfig> sockets,
+                                   Map<String, SectionReader> readers,
+                                   PatchbayConfig.Global global,
+                                   List<String> errors) {
+        Set<String> serverNames = new HashSet<>();
+        servers.forEach(s -> serverNames.add(s.name()));
+        Set<String> serviceNames = new HashSet<>();
+        services.forEach(s -> serviceNames.add(s.name()));
+        for (PatchbayConfig.ServiceConfig s : services) {
+            for (String name : s.servers()) {
+                if (!serverNames.contains(name)) {
+                    readers.get(s.name()).error("servers", "'" + name + "' is not a server defined in this file");
+                }
+            }
+        }
+        Map<String, String> bound = new HashMap<>();
+        if (global.adminEnabled() && global.adminPort() != 0) {
+            bound.put(global.adminHost() + ":" + global.adminPort(), "the admin REST API ([patchbay] admin_port)");
+        }
+        for (PatchbayConfig.ListenerConfig l : listeners) {
+            if (l.service() != null && !serviceNames.contains(l.service())) {
+                readers.get(l.name()).error("service", "'" + l.service() + "' is not a service defined in this file");
+            }
+            if (l.port() != 0) {
+                String other = bound.putIfAbsent(l.address() + ":" + l.port(), "[" + l.name() + "]");
+                if (other != null) {
+                    readers.get(l.name()).error("port", l.address() + ":" + l.port() + " is already used by " + other);
+                }
+            }
+        }
+        Set<String> paths = new HashSet<>();
+        for (PatchbayConfig.StatsSocketConfig s : sockets) {
+            if (s.isUnix()) {
+                if (!paths.add(s.socket())) {
+                    readers.get(s.name()).error("socket", "'" + s.socket() + "' is used by another stats_socket");
+                }
+            } else if (s.port() != 0) {
+                String other = bound.putIfAbsent(s.address() + ":" + s.port(), "[" + s.name() + "]");
+                if (other != null) {
+                    readers.get(s.name()).error("port", s.address() + ":" + s.port() + " is already used by " + other);
+                }
+            }
+        }
+    }
+}

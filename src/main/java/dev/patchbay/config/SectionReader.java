@@ -1,0 +1,179 @@
+package dev.patchbay.config;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Typed access to one section's keys. Every getter marks its key as known; whatever is left when
+ * {@link #finish()} runs is an unknown key, and an error. Errors name file, line, section and key.
+ */
+final class SectionReader {
+    private final String file;
+    private final IniParser.Section section;
+    private final List<String> errors;
+    private final Set<String> used = new HashSet<>();
+
+    SectionReader(String file, IniParser.Section section, List<String> errors) {
+        this.file = file;
+        this.section = section;
+        this.errors = errors;
+        used.add("type");
+    }
+
+    String name() {
+        return section.name();
+    }
+
+    int line() {
+        return section.line();
+    }
+
+    boolean has(String key) {
+        return section.entries().containsKey(key);
+    }
+
+    /** Adds an error about {@code key} (at its line, or the section's line if it is absent). */
+    void error(String key, String message) {
+        IniParser.Entry e = section.entries().get(key);
+        int line = e != null ? e.line() : section.line();
+        errors.add(file + ":" + line + ": [" + section.name() + "] " + key + ": " + message);
+    }
+
+    private String raw(String key) {
+        used.add(key);
+        IniParser.Entry e = section.entries().get(key);
+        return e == null ? null : e.value();
+    }
+
+    String string(String key, String def) {
+        String v = raw(key);
+        return v == null ? def : v;
+    }
+
+    String requiredString(String key) {
+        String v = raw(key);
+        if (v == null || v.isEmpty()) {
+            error(key, "is required");
+            return null;
+        }
+        return v;
+    }
+
+    int integer(String key, int def, int min, int max) {
+        String v = raw(key);
+        if (v == null) {
+            return def;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < min || n > max) {
+                error(key, "'" + v + "' is out of range (" + min + "-" + max + ")");
+                return def;
+            }
+            return (int) n;
+        } catch (NumberFormatException e) {
+            error(key, "'" + v + "' is not a whole number");
+            return def;
+        }
+    }
+
+    /** A TCP port; {@code allowZero} lets the OS pick a free one (tests, side-by-side runs). */
+    int port(String key, boolean required, boolean allowZero) {
+        String v = raw(key);
+        if (v == null) {
+            if (required) {
+                error(key, "is required");
+            }
+            return 0;
+        }
+        try {
+            int p = Integer.parseInt(v);
+            if ((p >= 1 || (allowZero && p == 0)) && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        error(key, "'" + v + "' is not a port number (" + (allowZero ? 0 : 1) + "-65535)");
+        return 0;
+    }
+
+    long durationNanos(String key, long defNanos) {
+        String v = raw(key);
+        if (v == null) {
+            return defNanos;
+        }
+        try {
+            return Durations.parseNanos(v);
+        } catch (IllegalArgumentException e) {
+            error(key, e.getMessage());
+            return defNanos;
+        }
+    }
+
+    boolean bool(String key, boolean def) {
+        String v = raw(key);
+        if (v == null) {
+            return def;
+        }
+        switch (v.toLowerCase(Locale.ROOT)) {
+            case "true": case "yes": case "on": case "1":
+                return true;
+            case "false": case "no": case "off": case "0":
+                return false;
+            default:
+                error(key, "'" + v + "' is not a boolean (true/false, yes/no, on/off, 1/0)");
+                return def;
+        }
+    }
+
+    /** One of {@code allowed}, compared case-insensitively; returns the lower-case form. */
+    String choice(String key, String def, String... allowed) {
+        String v = raw(key);
+        if (v == null) {
+            return def;
+        }
+        String lower = v.toLowerCase(Locale.ROOT);
+        for (String a : allowed) {
+            if (a.equals(lower)) {
+                return a;
+            }
+        }
+        error(key, "'" + v + "' is not one of " + String.join(", ", allowed));
+        return def;
+    }
+
+    /** Comma-separated names, blanks trimmed; empty entries are errors. */
+    List<String> list(String key) {
+        String v = raw(key);
+        List<String> out = new ArrayList<>();
+        if (v == null || v.isEmpty()) {
+            return out;
+        }
+        for (String part : v.split(",", -1)) {
+            String s = part.strip();
+            if (s.isEmpty()) {
+                error(key, "'" + v + "' has an empty entry");
+                continue;
+            }
+            if (out.contains(s)) {
+                error(key, "'" + s + "' is listed twice");
+                continue;
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    /** Reports every key no getter asked for. */
+    void finish() {
+        for (IniParser.Entry e : section.entries().values()) {
+            if (!used.contains(e.key())) {
+                errors.add(file + ":" + e.line() + ": [" + section.name() + "] " + e.key() + ": unknown key");
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.patchbay.core;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A backend server. Health and admin state are volatile so routers on every event loop read them
+ * without locks; the connection count is an atomic because sessions of all loops share it.
+ */
+public final class Server {
+
+    /** Result of health checking. */
+    public enum Health { UP, DOWN }
+
+    /** Operator-set state (MaxScale's maintenance / drain, HAProxy's maint / drain). */
+    public enum AdminState { READY, DRAIN, MAINTENANCE }
+
+    public enum CheckKind { TCP, NONE }
+
+    public record HealthCheck(CheckKind kind, long intervalNanos, long timeoutNanos, int rise, int fall) {}
+
+    private final String name;
+    private final int id;
+    private final String host;
+    private final int port;
+    private final InetSocketAddress address;
+    private final int weight;
+    private final int maxConnections;
+    private final HealthCheck healthCheck;
+
+    private final AtomicInteger connections = new AtomicInteger();
+    private final LongAdder totalConnections = new LongAdder();
+    private final LongAdder connectFailures = new LongAdder();
+    private volatile Health health = Health.UP;
+    private volatile AdminState adminState = AdminState.READY;
+    private volatile long healthChangedNanos = System.nanoTime();
+    private volatile String lastCheckResult = "";
+    // Written by the health checker only (one task per server, never concurrent).
+    private int consecutiveOk;
+    private int consecutiveFail;
+
+    public Server(String name, int id, String host, int port, InetSocketAddress address, int weight,
+                  int maxConnections, HealthCheck healthCheck) {
+        this.name = name;
+        this.id = id;
+        this.host = host;
+        this.port = port;
+        this.address = address;
+        this.weight = weight;
+        this.maxConnections = maxConnections;
+        this.healthCheck = healthCheck;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public int weight() {
+        return weight;
+    }
+
+    /** 0 means unlimited. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    public HealthCheck healthCheck() {
+        return healthCheck;
+    }
+
+    public Health health() {
+        return health;
+    }
+
+    public AdminState adminState() {
+        return adminState;
+    }
+
+    public void setAdminState(AdminState state) {
+        this.adminState = state;
+    }
+
+    public long healthChangedNanos() {
+        return healthChangedNanos;
+    }
+
+    public String lastCheckResult() {
+        return lastCheckResult;
+    }
+
+    /** May new sessions be sent here (ignoring max_connections)? */
+    public boolean acceptsNewSessions() {
+        return health == Health.UP && adminState == AdminState.READY && weight > 0;
+    }
+
+    public int connections() {
+        return connections.get();
+    }
+
+    public long totalConnections() {
+        return totalConnections.sum();
+    }
+
+    public long connectFailures() {
+        return connectFailures.sum();
+    }
+
+    public boolean isFull() {
+        return maxConnections > 0 && connections.get() >= maxConnections;
+    }
+
+    /** Takes a connection slot if max_connections allows. */
+    public boolean tryAcquire() {
+        while (true) {
+            int n = connections.get();
+            if (maxConnections > 0 && n >= maxConnections) {
+                return false;
+            }
+            if (connections.compareAndSet(n, n + 1)) {
+                totalConnections.increment();
+                return true;
+            }
+        }
+    }
+
+    public void release() {
+        connections.decrementAndGet();
+    }
+
+    public void recordConnectFailure() {
+        connectFailures.increment();
+    }
+
+    /**
+     * Feeds one health-check outcome; returns the new health if it changed (rise/fall reached),
+     * else null. Called only from this server's check task.
+     */
+    public Health recordCheck(boolean ok, String result) {
+        lastCheckResult = result;
+        if (ok) {
+            consecutiveFail = 0;
+            consecutiveOk++;
+            if (health == Health.DOWN && consecutiveOk >= healthCheck.rise()) {
+                setHealth(Health.UP);
+                return Health.UP;
+            }
+        } else {
+            consecutiveOk = 0;
+            consecutiveFail++;
+            if (health == Health.UP && consecutiveFail >= healthCheck.fall()) {
+                setHealth(Health.DOWN);
+                return Health.DOWN;
+            }
+        }
+        return null;
+    }
+
+    private void setHealth(Health h) {
+        health = h;
+        healthChangedNanos = System.nanoTime();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

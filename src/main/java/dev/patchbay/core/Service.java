@@ -1,0 +1,180 @@
+package dev.patchbay.core;
+
+import java.net.SocketAddress;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A service (HAProxy backend): servers, a router and the rules for connecting to them. Slot
+ * accounting (service and server max_connections) and the wait queue live here so that every
+ * protocol handler gets the same behaviour.
+ */
+public final class Service {
+
+    /** A queued session's retry hook; {@link #resume()} runs on that session's event loop. */
+    public interface Waiter {
+        Session session();
+
+        void resume();
+    }
+
+    private final String name;
+    private final int id;
+    private final ServiceSettings settings;
+    private final List<Server> servers;
+    private final Router router;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final LongAdder totalConnections = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private final ConcurrentLinkedDeque<Waiter> queue = new ConcurrentLinkedDeque<>();
+
+    public Service(String name, int id, ServiceSettings settings, List<Server> servers) {
+        this.name = name;
+        this.id = id;
+        this.settings = settings;
+        this.servers = List.copyOf(servers);
+        this.router = Router.of(settings.router());
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public ServiceSettings settings() {
+        return settings;
+    }
+
+    public List<Server> servers() {
+        return servers;
+    }
+
+    public Server server(String name) {
+        for (Server s : servers) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    public int connections() {
+        return connections.get();
+    }
+
+    public long totalConnections() {
+        return totalConnections.sum();
+    }
+
+    public long refused() {
+        return refused.sum();
+    }
+
+    public int queued() {
+        return queue.size();
+    }
+
+    public Collection<Waiter> waiters() {
+        return queue;
+    }
+
+    public void recordRefused() {
+        refused.increment();
+    }
+
+    /** Takes a service-level slot under max_connections. */
+    public boolean tryAcquire() {
+        int max = settings.maxConnections();
+        while (true) {
+            int n = connections.get();
+            if (max > 0 && n >= max) {
+                return false;
+            }
+            if (connections.compareAndSet(n, n + 1)) {
+                totalConnections.increment();
+                return true;
+            }
+        }
+    }
+
+    public void release() {
+        connections.decrementAndGet();
+        wakeOne();
+    }
+
+    /**
+     * Picks a server that accepts new sessions and takes a slot on it; servers in {@code exclude}
+     * (already failed for this session) are used only when nothing else is left.
+     *
+     * @return the server with a slot held, or null when every usable server is full (or none is up)
+     */
+    public Server acquireServer(SocketAddress client, Collection<Server> exclude) {
+        Server s = acquireFrom(client, exclude, false);
+        return s != null || exclude.isEmpty() ? s : acquireFrom(client, exclude, true);
+    }
+
+    private Server acquireFrom(SocketAddress client, Collection<Server> exclude, boolean allowExcluded) {
+        for (int attempt = 0; attempt < servers.size() + 1; attempt++) {
+            List<Server> candidates = servers.stream()
+                    .filter(Server::acceptsNewSessions)
+                    .filter(s -> !s.isFull())
+                    .filter(s -> allowExcluded || !exclude.contains(s))
+                    .toList();
+            if (candidates.isEmpty()) {
+                return null;
+            }
+            Server chosen = router.choose(candidates, client);
+            if (chosen.tryAcquire()) {
+                return chosen;
+            }
+            // Lost a race for the last slot; look again.
+        }
+        return null;
+    }
+
+    /** True when no server is up at all, so queueing would be pointless. */
+    public boolean hasNoUsableServer() {
+        for (Server s : servers) {
+            if (s.acceptsNewSessions()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A server slot was freed: the next queued session gets a chance. */
+    public void serverSlotFreed() {
+        wakeOne();
+    }
+
+    public void enqueue(Waiter w) {
+        queue.addLast(w);
+    }
+
+    /** Re-queues at the head a waiter that was woken but could not get a slot. */
+    public void requeueFirst(Waiter w) {
+        queue.addFirst(w);
+    }
+
+    public boolean dequeue(Waiter w) {
+        return queue.remove(w);
+    }
+
+    private void wakeOne() {
+        Waiter w = queue.pollFirst();
+        if (w != null) {
+            w.session().execute(w::resume);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.patchbay.net;
+
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The native transport when it loads (epoll on Linux: splice, SO_PEERCRED), NIO otherwise. One
+ * choice for the whole process so that every channel of a session can share its event loop.
+ */
+public record Transport(
+        String name,
+        IoHandlerFactory ioHandlerFactory,
+        Class<? extends ServerChannel> serverChannel,
+        Class<? extends SocketChannel> socketChannel,
+        Class<? extends ServerChannel> serverDomainChannel) {
+
+    public static Transport detect() {
+        if (!Boolean.getBoolean("patchbay.nio") && Epoll.isAvailable()) {
+            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
+                    EpollSocketChannel.class, EpollServerDomainSocketChannel.class);
+        }
+        return nio();
+    }
+
+    public static Transport nio() {
+        return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class,
+                NioSocketChannel.class, NioServerDomainSocketChannel.class);
+    }
+
+    public boolean isEpoll() {
+        return name.equals("epoll");
+    }
+
+    /** Why epoll is not used, for the startup log line. */
+    public static String epollUnavailableReason() {
+        if (Boolean.getBoolean("patchbay.nio")) {
+            return "disabled by -Dpatchbay.nio=true";
+        }
+        Throwable cause = Epoll.unavailabilityCause();
+        return cause == null ? "" : String.valueOf(cause.getMessage());
+    }
+
+    public MultiThreadIoEventLoopGroup newGroup(int threads, String threadName) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true), ioHandlerFactory);
+    }
+}
