@@ -24,6 +24,7 @@ public final class Session {
     private static final VarHandle SERVER_WRITES;
     private static final VarHandle LAST_CLIENT_ACTIVITY;
     private static final VarHandle LAST_SERVER_ACTIVITY;
+    private static final VarHandle CPU_NANOS;
 
     static {
         try {
@@ -36,6 +37,7 @@ public final class Session {
             SERVER_WRITES = l.findVarHandle(Session.class, "serverWrites", long.class);
             LAST_CLIENT_ACTIVITY = l.findVarHandle(Session.class, "lastClientActivityNanos", long.class);
             LAST_SERVER_ACTIVITY = l.findVarHandle(Session.class, "lastServerActivityNanos", long.class);
+            CPU_NANOS = l.findVarHandle(Session.class, "cpuNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -71,6 +73,9 @@ public final class Session {
     private volatile int flags;
     private volatile int retries;
     private volatile Termination killRequest;
+    private volatile int logFlags;
+    private final SessionTrace trace = new SessionTrace();
+    @SuppressWarnings("unused") private long cpuNanos;
 
     @SuppressWarnings("unused") private long bytesFromClient;
     @SuppressWarnings("unused") private long bytesFromServer;
@@ -287,6 +292,34 @@ public final class Session {
 
     public long lastServerActivityNanos() {
         return (long) LAST_SERVER_ACTIVITY.getOpaque(this);
+    }
+
+    // ---- per-session logging --------------------------------------------------------------
+
+    /** Log levels forced on for this session only (bits of {@link LogLevels}), whatever the global level. */
+    public int logFlags() {
+        return logFlags;
+    }
+
+    public void setLogFlags(int flags) {
+        this.logFlags = flags;
+    }
+
+    /** The session's last log lines, when session tracing is on. */
+    public SessionTrace trace() {
+        return trace;
+    }
+
+    // ---- profiling (HAProxy's cpu=) ---------------------------------------------------------
+
+    /** Time spent in this session's I/O callbacks while profiling was on, in nanoseconds. */
+    public long cpuNanos() {
+        return (long) CPU_NANOS.getOpaque(this);
+    }
+
+    /** Data plane only: adds handler time measured while {@link Profiling#enabled()}. */
+    public void recordCpu(long nanos) {
+        CPU_NANOS.setOpaque(this, (long) CPU_NANOS.getOpaque(this) + nanos);
     }
 
     // ---- timers ---------------------------------------------------------------------------
