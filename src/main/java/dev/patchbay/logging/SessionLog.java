@@ -4,11 +4,15 @@ import dev.patchbay.core.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.slf4j.event.Level;
 
 /**
  * Log lines that belong to one session. The MDC key {@code session} carries the id so that
  * per-session log levels and the session trace can pick them up; it is set only around the call,
  * never per I/O event.
+ *
+ * <p>Patchbay's levels are MaxScale's five; Logback has no "notice", so they map one step down:
+ * error=ERROR, warning=WARN, notice=INFO, info=DEBUG, debug=TRACE.
  */
 public final class SessionLog {
     public static final String MDC_KEY = "session";
@@ -16,28 +20,26 @@ public final class SessionLog {
 
     private SessionLog() {}
 
+    public static void warning(Session s, String format, Object... args) {
+        emit(s, Level.WARN, format, args);
+    }
+
+    public static void notice(Session s, String format, Object... args) {
+        emit(s, Level.INFO, format, args);
+    }
+
     public static void info(Session s, String format, Object... args) {
-        MDC.put(MDC_KEY, Long.toString(s.id()));
-        try {
-            log.info(format, args);
-        } finally {
-            MDC.remove(MDC_KEY);
-        }
+        emit(s, Level.DEBUG, format, args);
     }
 
     public static void debug(Session s, String format, Object... args) {
-        MDC.put(MDC_KEY, Long.toString(s.id()));
-        try {
-            log.debug(format, args);
-        } finally {
-            MDC.remove(MDC_KEY);
-        }
+        emit(s, Level.TRACE, format, args);
     }
 
-    public static void warn(Session s, String format, Object... args) {
+    private static void emit(Session s, Level level, String format, Object... args) {
         MDC.put(MDC_KEY, Long.toString(s.id()));
         try {
-            log.warn(format, args);
+            log.atLevel(level).log(format, args);
         } finally {
             MDC.remove(MDC_KEY);
         }
