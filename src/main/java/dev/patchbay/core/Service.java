@@ -153,6 +153,19 @@ public final class Service {
         wakeOne();
     }
 
+    /** Something changed for every waiter (a server came up): all of them try again. */
+    public void wakeAll() {
+        // Drain first: a waiter resumed inline on this thread may requeue itself.
+        java.util.List<Waiter> all = new java.util.ArrayList<>();
+        Waiter w;
+        while ((w = queue.pollFirst()) != null) {
+            all.add(w);
+        }
+        for (Waiter x : all) {
+            x.session().execute(x::resume);
+        }
+    }
+
     public void enqueue(Waiter w) {
         queue.addLast(w);
     }

@@ -1,0 +1,69 @@
+package dev.patchbay;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.FileAppender;
+import dev.patchbay.config.PatchbayConfig;
+import org.slf4j.LoggerFactory;
+
+/** Applies {@code [patchbay]} log_level, log_file and access_log to Logback. */
+final class LoggingSetup {
+    private LoggingSetup() {}
+
+    static void apply(PatchbayConfig.Global g) {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(level(g.logLevel()));
+        if (!g.logFile().isEmpty()) {
+            Appender<ch.qos.logback.classic.spi.ILoggingEvent> file =
+                    fileAppender(ctx, "FILE", g.logFile(), "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{0}: %msg%n");
+            root.detachAndStopAllAppenders();
+            root.addAppender(file);
+        }
+        Logger access = ctx.getLogger("patchbay.access");
+        switch (g.accessLog()) {
+            case "off":
+                access.setLevel(Level.OFF);
+                break;
+            case "stdout":
+                access.setLevel(Level.INFO);
+                break;
+            default:
+                access.setLevel(Level.INFO);
+                access.detachAndStopAllAppenders();
+                access.addAppender(fileAppender(ctx, "ACCESS_FILE", g.accessLog(), "%d{yyyy-MM-dd HH:mm:ss.SSS} %msg%n"));
+                access.setAdditive(false);
+                break;
+        }
+    }
+
+    /** MaxScale's five levels on Logback's: notice is Logback's INFO, info is DEBUG, debug is TRACE. */
+    static Level level(String patchbayLevel) {
+        switch (patchbayLevel) {
+            case "error": return Level.ERROR;
+            case "warning": return Level.WARN;
+            case "info": return Level.DEBUG;
+            case "debug": return Level.TRACE;
+            default: return Level.INFO;
+        }
+    }
+
+    private static FileAppender<ch.qos.logback.classic.spi.ILoggingEvent> fileAppender(LoggerContext ctx, String name,
+                                                                                    String path, String pattern) {
+        PatternLayoutEncoder enc = new PatternLayoutEncoder();
+        enc.setContext(ctx);
+        enc.setPattern(pattern);
+        enc.start();
+        FileAppender<ch.qos.logback.classic.spi.ILoggingEvent> a = new FileAppender<>();
+        a.setContext(ctx);
+        a.setName(name);
+        a.setFile(path);
+        a.setAppend(true);
+        a.setEncoder(enc);
+        a.start();
+        return a;
+    }
+}

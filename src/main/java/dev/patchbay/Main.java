@@ -1,0 +1,172 @@
+package dev.patchbay;
+
+import dev.patchbay.config.ConfigException;
+import dev.patchbay.config.ConfigLoader;
+import dev.patchbay.config.PatchbayConfig;
+import dev.patchbay.demo.DemoBackends;
+import dev.patchbay.demo.DemoConfig;
+import dev.patchbay.net.Transport;
+import io.netty.channel.EventLoopGroup;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/** The command line: run a configuration, check one, or run the built-in demo. */
+@Command(name = "patchbay",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class,
+        sortOptions = false,
+        description = {
+            "Load-balancing proxy for TCP services and MariaDB with first-class, controllable sessions.",
+            "Runtime API (HAProxy 'show sess') and REST API (MaxScale /v1/sessions) over one session model."
+        },
+        footer = {"", "Examples:",
+            "  patchbay --demo                      built-in demo backends and listeners",
+            "  patchbay --config /etc/patchbay.cnf  run a configuration",
+            "  patchbay --check --config FILE       validate a configuration and exit"},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success (or a valid configuration with --check)", "1:invalid configuration",
+            "2:invalid command line", "3:could not start (e.g. a port is in use)"})
+public final class Main implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file (MaxScale-style INI).")
+    Path config;
+
+    @Option(names = "--check", description = "Validate the configuration, print every error, and exit.")
+    boolean check;
+
+    @Option(names = "--demo", description = "Run the built-in demo configuration with its own backends.")
+    boolean demo;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        int code = cl.execute(args);
+        if (code != 0 || cl.isUsageHelpRequested() || cl.isVersionHelpRequested() || ((Main) cl.getCommand()).check) {
+            System.exit(code);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (config == null && !demo) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Give --config FILE, or --demo for the built-in demo");
+        }
+        if (config != null && demo) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--config and --demo exclude each other");
+        }
+        if (demo && check) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--check needs --config FILE");
+        }
+        if (demo) {
+            return runDemo();
+        }
+        PatchbayConfig cfg;
+        try {
+            cfg = ConfigLoader.load(config);
+        } catch (ConfigException e) {
+            err.println(config + ": configuration is invalid, Patchbay will not start:");
+            e.errors().forEach(m -> err.println("  " + m));
+            err.flush();
+            return 1;
+        }
+        if (check) {
+            spec.commandLine().getOut().printf("%s: configuration is valid (%d servers, %d services, %d listeners, %d stats sockets)%n",
+                    config, cfg.servers().size(), cfg.services().size(), cfg.listeners().size(), cfg.statsSockets().size());
+            return 0;
+        }
+        return run(cfg, null);
+    }
+
+    private int runDemo() throws Exception {
+        Transport transport = Transport.detect();
+        EventLoopGroup backendGroup = transport.newGroup(1, "demo-backend");
+        DemoBackends backends = new DemoBackends(backendGroup, transport.serverChannel());
+        String ini = DemoConfig.ini(backends.startEcho(), backends.startHttp("web1"), backends.startHttp("web2"));
+        PatchbayConfig cfg;
+        try {
+            cfg = ConfigLoader.parse("<built-in demo>", ini);
+        } catch (ConfigException e) {
+            throw new IllegalStateException("the built-in demo configuration is invalid: " + e.getMessage(), e);
+        }
+        return run(cfg, () -> {
+            backends.close();
+            backendGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        });
+    }
+
+    private int run(PatchbayConfig cfg, Runnable afterStop) throws Exception {
+        LoggingSetup.apply(cfg.global());
+        Patchbay patchbay = new Patchbay(cfg);
+        try {
+            patchbay.start();
+        } catch (Exception e) {
+            log.error("Patchbay could not start: {}", e.getMessage());
+            if (afterStop != null) {
+                afterStop.run();
+            }
+            return 3;
+        }
+        if (afterStop != null) {
+            System.out.println(DemoConfig.whatToTry());
+            System.out.flush();
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        SignalHandler onSignal = new SignalHandler() {
+            private volatile boolean stopping;
+
+            @Override
+            public void handle(Signal sig) {
+                if (stopping) {
+                    log.info("Second SIG{}: closing every session now", sig.getName());
+                    Runtime.getRuntime().halt(0);
+                }
+                stopping = true;
+                log.info("SIG{} received: stopping (grace period {} ms)", sig.getName(),
+                        TimeUnit.NANOSECONDS.toMillis(cfg.global().gracePeriodNanos()));
+                new Thread(() -> {
+                    try {
+                        patchbay.stop(cfg.global().gracePeriodNanos());
+                        if (afterStop != null) {
+                            afterStop.run();
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        log.info("Patchbay stopped");
+                        stopped.countDown();
+                    }
+                }, "patchbay-stop").start();
+            }
+        };
+        Signal.handle(new Signal("TERM"), onSignal);
+        Signal.handle(new Signal("INT"), onSignal);
+        stopped.await();
+        return 0;
+    }
+
+    /** {@code --version}: the build's version and the runtime it runs on. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {
+                "Patchbay " + Version.VERSION,
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")",
+                "Transport: " + Transport.detect().name()
+            };
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.patchbay.tcp;
+
+import dev.patchbay.core.Profiling;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+
+/**
+ * The last stage of both pipelines of a TCP session: hands every event of one side to the
+ * {@link TcpSession} that owns both sides. One instance per channel, never shared.
+ */
+final class TcpRelayHandler extends ChannelInboundHandlerAdapter {
+    static final String NAME = "relay";
+
+    private final TcpSession session;
+    private final boolean clientSide;
+
+    TcpRelayHandler(TcpSession session, boolean clientSide) {
+        this.session = session;
+        this.clientSide = clientSide;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (clientSide) {
+            session.clientActive(ctx.channel());
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        long t0 = Profiling.enabled() ? System.nanoTime() : 0;
+        session.onRead(clientSide, (ByteBuf) msg);
+        if (t0 != 0) {
+            session.recordCpu(System.nanoTime() - t0);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        session.onReadComplete(clientSide);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        session.onWritabilityChanged(clientSide, ctx.channel().isWritable());
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            session.onInputShutdown(clientSide);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        session.onInactive(clientSide);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        session.onError(clientSide, cause);
+    }
+}
