@@ -25,6 +25,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -64,6 +65,11 @@ final class TcpSession implements SessionIo, Service.Waiter {
     private Cause firstShut;
     private ScheduledFuture<?> timer;
     private long timerAt;
+    /**
+     * Client bytes read before the backend is connected. Reads are off until then, but epoll still
+     * reads when the client half-closes (RDHUP), so a request and its FIN can arrive early.
+     */
+    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>(2);
 
     TcpSession(Patchbay patchbay, Frontend frontend, int threadIndex) {
         this.patchbay = patchbay;
@@ -211,13 +217,25 @@ final class TcpSession implements SessionIo, Service.Waiter {
         channelsOpen++;
         backend.closeFuture().addListener(f -> channelClosed());
         armTimer();
+        if (!early.isEmpty()) {
+            while (!early.isEmpty()) {
+                backend.write(early.poll(), backend.voidPromise());
+            }
+            backend.flush();
+            session.recordServerWrite(System.nanoTime());
+        }
+        if (session.hasFlag(Session.CLIENT_INPUT_SHUT)) {
+            relayShutdown(true);
+        }
         if (service.settings().splice() && client instanceof AbstractEpollStreamChannel c
                 && backend instanceof AbstractEpollStreamChannel b) {
             session.setFlag(Session.SPLICING, true);
             splice(c, b, true);
             splice(b, c, false);
         }
-        client.config().setAutoRead(true);
+        if (!session.hasFlag(Session.CLIENT_INPUT_SHUT)) {
+            client.config().setAutoRead(true);
+        }
         backend.config().setAutoRead(true);
     }
 
@@ -265,8 +283,12 @@ final class TcpSession implements SessionIo, Service.Waiter {
             session.recordServerRead(n, now);
         }
         Channel dst = fromClient ? backend : client;
-        if (!established || closing || dst == null) {
+        if (closing) {
             buf.release();
+            return;
+        }
+        if (!established) {
+            early.add(buf);
             return;
         }
         dst.write(buf, dst.voidPromise());
@@ -335,16 +357,20 @@ final class TcpSession implements SessionIo, Service.Waiter {
             firstShut = cause;
         }
         SessionLog.info(session, "{} closed its side", fromClient ? "Client" : "Server");
-        Channel dst = fromClient ? backend : client;
-        if (!established || dst == null) {
-            terminate(Termination.of(cause));
+        if (!established) {
+            // Relayed once connected (onConnected), after the bytes that came before it.
             return;
         }
         if (session.hasFlag(Session.CLIENT_INPUT_SHUT) && session.hasFlag(Session.SERVER_INPUT_SHUT)) {
             terminate(Termination.of(firstShut));
             return;
         }
-        // Relay the FIN once everything read before it has been written.
+        relayShutdown(fromClient);
+    }
+
+    /** Relays a FIN once everything read before it has been written. */
+    private void relayShutdown(boolean fromClient) {
+        Channel dst = fromClient ? backend : client;
         dst.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (dst.isActive() && dst instanceof DuplexChannel d) {
                 d.shutdownOutput();
@@ -387,6 +413,9 @@ final class TcpSession implements SessionIo, Service.Waiter {
         if (queued) {
             service.dequeue(this);
             queued = false;
+        }
+        while (!early.isEmpty()) {
+            early.poll().release();
         }
         // Natural ends deliver what is already queued; kills, timeouts and errors cut at once.
         boolean drain = t.cause() == Cause.CLIENT_CLOSE || t.cause() == Cause.SERVER_CLOSE;
