@@ -127,6 +127,16 @@ public final class TestBackend implements AutoCloseable {
         }
     }
 
+    /** Stops accepting (health checks fail) but keeps the connections it has. */
+    public void stopListening() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+
     /** Closes the listening socket and every connection (the backend "dies"). */
     @Override
     public void close() {
