@@ -147,6 +147,7 @@ public final class ConfigLoader {
         if (connect == 0) {
             r.error("connect_timeout", "must be more than 0");
         }
+        splice(r);
         ServiceSettings settings = new ServiceSettings(
                 router,
                 connect,
@@ -157,10 +158,21 @@ public final class ConfigLoader {
                 r.integer("max_connections", 0, 0, 10_000_000),
                 r.choice("when_full", "queue", "queue", "refuse").equals("queue")
                         ? ServiceSettings.WhenFull.QUEUE : ServiceSettings.WhenFull.REFUSE,
-                r.bool("splice", false),
                 r.choice("on_server_down", "none", "none", "shutdown_sessions").equals("none")
                         ? ServiceSettings.OnServerDown.NONE : ServiceSettings.OnServerDown.SHUTDOWN_SESSIONS);
         return new PatchbayConfig.ServiceConfig(r.name(), servers, settings);
+    }
+
+    /**
+     * Netty 4.2's epoll splice shuts a socket's input as soon as EPOLLRDHUP arrives, before the
+     * receive queue is drained: the tail of a stream is lost whenever the peer half-closes. A
+     * zero-copy mode that can lose data is refused rather than half-supported.
+     */
+    private static void splice(SectionReader r) {
+        if (r.bool("splice", false)) {
+            r.error("splice", "splice=true is not supported: Netty's epoll splice(2) drops the unread tail of a stream"
+                    + " when the peer half-closes, so Patchbay always copies (see docs/architecture.md)");
+        }
     }
 
     private static PatchbayConfig.ListenerConfig listener(SectionReader r) {

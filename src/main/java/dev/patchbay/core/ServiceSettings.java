@@ -13,7 +13,6 @@ public record ServiceSettings(
         int retries,
         int maxConnections,
         WhenFull whenFull,
-        boolean splice,
         OnServerDown onServerDown) {
 
     public enum RouterKind { ROUNDROBIN, LEASTCONN, SOURCE, FIRST }

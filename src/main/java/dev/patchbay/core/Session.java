@@ -52,8 +52,6 @@ public final class Session {
     public static final int CLIENT_READ_PAUSED = 1 << 4;
     /** Backend reads are paused because the client is not writable. */
     public static final int SERVER_READ_PAUSED = 1 << 5;
-    /** Bytes move by splice(2) in the kernel. */
-    public static final int SPLICING = 1 << 6;
 
     private final long id;
     private final long acceptedEpochMicros;
@@ -237,21 +235,6 @@ public final class Session {
     /** A write to the backend completed. */
     public void recordServerWrite(long nowNanos) {
         SERVER_WRITES.setOpaque(this, (long) SERVER_WRITES.getOpaque(this) + 1);
-        LAST_SERVER_ACTIVITY.setOpaque(this, nowNanos);
-    }
-
-    /** Spliced bytes: counted in chunks, no per-read event on the user side. */
-    public void recordSpliced(boolean fromClient, long bytes, long nowNanos) {
-        if (fromClient) {
-            BYTES_FROM_CLIENT.setOpaque(this, (long) BYTES_FROM_CLIENT.getOpaque(this) + bytes);
-            CLIENT_READS.setOpaque(this, (long) CLIENT_READS.getOpaque(this) + 1);
-            SERVER_WRITES.setOpaque(this, (long) SERVER_WRITES.getOpaque(this) + 1);
-        } else {
-            BYTES_FROM_SERVER.setOpaque(this, (long) BYTES_FROM_SERVER.getOpaque(this) + bytes);
-            SERVER_READS.setOpaque(this, (long) SERVER_READS.getOpaque(this) + 1);
-            CLIENT_WRITES.setOpaque(this, (long) CLIENT_WRITES.getOpaque(this) + 1);
-        }
-        LAST_CLIENT_ACTIVITY.setOpaque(this, nowNanos);
         LAST_SERVER_ACTIVITY.setOpaque(this, nowNanos);
     }
 

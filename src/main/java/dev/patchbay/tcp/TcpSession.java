@@ -20,7 +20,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -39,8 +38,6 @@ import java.util.concurrent.TimeUnit;
  * <p>Every way a session can end goes through {@link #terminate(Termination)}.
  */
 final class TcpSession implements SessionIo, Service.Waiter {
-    /** Bytes per splice(2) round; the byte counters advance in steps of this size when splicing. */
-    private static final int SPLICE_CHUNK = 64 * 1024;
     /** How long a closing side may take to drain what is still queued for it. */
     private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -227,12 +224,6 @@ final class TcpSession implements SessionIo, Service.Waiter {
         if (session.hasFlag(Session.CLIENT_INPUT_SHUT)) {
             relayShutdown(true);
         }
-        if (service.settings().splice() && client instanceof AbstractEpollStreamChannel c
-                && backend instanceof AbstractEpollStreamChannel b) {
-            session.setFlag(Session.SPLICING, true);
-            splice(c, b, true);
-            splice(b, c, false);
-        }
         if (!session.hasFlag(Session.CLIENT_INPUT_SHUT)) {
             client.config().setAutoRead(true);
         }
@@ -336,15 +327,6 @@ final class TcpSession implements SessionIo, Service.Waiter {
         }
     }
 
-    private void splice(AbstractEpollStreamChannel from, AbstractEpollStreamChannel to, boolean fromClient) {
-        from.spliceTo(to, SPLICE_CHUNK).addListener(f -> {
-            if (f.isSuccess() && !closing) {
-                session.recordSpliced(fromClient, SPLICE_CHUNK, System.nanoTime());
-                splice(from, to, fromClient);
-            }
-        });
-    }
-
     // ---- half-close and close -----------------------------------------------------------------
 
     void onInputShutdown(boolean fromClient) {
@@ -392,6 +374,9 @@ final class TcpSession implements SessionIo, Service.Waiter {
             return;
         }
         String why = cause instanceof IOException ? String.valueOf(cause.getMessage()) : cause.toString();
+        if (Boolean.getBoolean("patchbay.debugErrors")) {
+            org.slf4j.LoggerFactory.getLogger(TcpSession.class).warn("DEBUG error on {} side", clientSide ? "client" : "server", cause);
+        }
         if (!(cause instanceof IOException)) {
             SessionLog.warning(session, "Unexpected error on the {} side: {}", clientSide ? "client" : "server", cause.toString());
         }

@@ -21,7 +21,7 @@ class RouterTest {
 
     private static Service service(ServiceSettings.RouterKind kind, Server... servers) {
         return new Service("svc", 1, new ServiceSettings(kind, 1, 0, 0, 1, 0, 0,
-                ServiceSettings.WhenFull.QUEUE, false, ServiceSettings.OnServerDown.NONE), List.of(servers));
+                ServiceSettings.WhenFull.QUEUE, ServiceSettings.OnServerDown.NONE), List.of(servers));
     }
 
     private static Map<String, Integer> pick(Service svc, int n, boolean release) {
