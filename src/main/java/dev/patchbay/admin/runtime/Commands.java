@@ -1,0 +1,160 @@
+package dev.patchbay.admin.runtime;
+
+import dev.patchbay.core.Profiling;
+import dev.patchbay.core.Server;
+import java.util.List;
+
+/** The command table of the runtime API: what exists, its help line and its level. */
+final class Commands {
+    private Commands() {}
+
+    /** A help line: the syntax padded to 40 columns, then ": description", as HAProxy's. */
+    static String usage(String syntax, String description) {
+        return syntax.length() < 40 ? String.format("%-40s: %s", syntax, description) : syntax + " : " + description;
+    }
+
+    static Keywords build(DumpEpochs epochs) {
+        Keywords k = new Keywords();
+        k.add("help", null, Level.USER, (cli, args) -> Reply.text(cli.api().keywords().usage(args)));
+        k.add("prompt", null, Level.USER, (cli, args) -> cli.prompt(args));
+        k.add("quit", null, Level.USER, (cli, args) -> {
+            cli.quit();
+            return Reply.none();
+        });
+        k.add("operator", usage("operator", "lower the level of the current CLI session to operator"), Level.USER,
+                (cli, args) -> lower(cli, args, Level.OPERATOR));
+        k.add("user", usage("user", "lower the level of the current CLI session to user"), Level.USER,
+                (cli, args) -> lower(cli, args, Level.USER));
+        k.add("show cli level", usage("show cli level", "display the level of the current CLI session"), Level.USER,
+                (cli, args) -> Reply.text(cli.level().label() + "\n"));
+        k.add("show cli sockets", usage("show cli sockets", "dump list of cli sockets"), Level.USER,
+                Commands::showCliSockets);
+        k.add("show info", usage("show info", "report information about the running process"), Level.USER,
+                Stats::info);
+        k.add("show stat", usage("show stat [no-maint|up]*", "report counters for each proxy and server"),
+                Level.USER, Stats::stat);
+        k.add("get weight", usage("get weight <bk>/<srv>", "report a server's current weight"), Level.USER,
+                Commands::getWeight);
+        k.add("show sess", usage("show sess [help|<id>|all] [opts...]",
+                "report the list of current sessions or dump this exact session"), Level.OPERATOR, new ShowSess(epochs));
+        k.add("shutdown session", usage("shutdown session [id]", "kill a specific session"), Level.ADMIN,
+                Shutdown::session);
+        k.add("shutdown sessions server", usage("shutdown sessions server <bk>/<srv>", "kill sessions on a server"),
+                Level.ADMIN, Shutdown::server);
+        k.add("shutdown sessions frontend", usage("shutdown sessions frontend <frontend>",
+                "kill sessions accepted by a frontend (listener)"), Level.ADMIN, Shutdown::frontend);
+        k.add("shutdown sessions backend", usage("shutdown sessions backend <backend>",
+                "kill sessions of a backend (service)"), Level.ADMIN, Shutdown::backend);
+        k.add("shutdown sessions src", usage("shutdown sessions src <ip|cidr>",
+                "kill sessions from a client address or network"), Level.ADMIN, Shutdown::src);
+        k.add("set server", usage("set server <bk>/<srv> state <st>", "change a server's state (ready, drain, maint)"),
+                Level.ADMIN, Commands::setServer);
+        k.add("enable server", usage("enable server  (DEPRECATED)", "enable a disabled server (use 'set server' instead)"),
+                Level.ADMIN, (cli, args) -> serverState(cli, args.size() > 2 ? args.get(2) : null, Server.AdminState.READY,
+                        String.join(" ", args)));
+        k.add("disable server", usage("disable server (DEPRECATED)",
+                "disable a server for maintenance (use 'set server' instead)"), Level.ADMIN,
+                (cli, args) -> serverState(cli, args.size() > 2 ? args.get(2) : null, Server.AdminState.MAINTENANCE,
+                        String.join(" ", args)));
+        k.add("set profiling", usage("set profiling tasks {on|off}", "enable/disable task profiling (cpu= in show sess)"),
+                Level.ADMIN, Commands::setProfiling);
+        k.add("set timeout", usage("set timeout [cli] <delay>", "change a timeout setting"), Level.USER,
+                Commands::setTimeout);
+        return k;
+    }
+
+    /** {@code operator} / {@code user}: never raises; {@code -} drops the trailing empty line. */
+    private static Reply lower(Cli cli, List<String> args, Level to) {
+        if (!cli.level().atLeast(to)) {
+            return Reply.permissionDenied();
+        }
+        cli.setLevel(to);
+        if (args.size() > 1 && args.get(1).equals("-")) {
+            return Reply.none();
+        }
+        return Reply.empty();
+    }
+
+    private static Reply showCliSockets(Cli cli, List<String> args) {
+        StringBuilder sb = new StringBuilder("# socket lvl processes\n");
+        for (StatsSocket s : cli.api().sockets()) {
+            sb.append(s.label()).append(' ').append(s.level().label()).append(" all\n");
+        }
+        return Reply.text(sb.toString());
+    }
+
+    private static Reply getWeight(Cli cli, List<String> args) {
+        Lookup.ServerRef ref = Lookup.server(cli.patchbay(), args.size() > 2 ? args.get(2) : null);
+        if (ref.error() != null) {
+            return Reply.text(ref.error());
+        }
+        int w = ref.server().weight();
+        return Reply.text(w + " (initial " + w + ")\n");
+    }
+
+    private static Reply setServer(Cli cli, List<String> args) {
+        Lookup.ServerRef ref = Lookup.server(cli.patchbay(), args.size() > 2 ? args.get(2) : null);
+        if (ref.error() != null) {
+            return Reply.text(ref.error());
+        }
+        String what = args.size() > 3 ? args.get(3) : "";
+        if (!what.equals("state")) {
+            return Reply.text("usage: set server <backend>/<server> state\n");
+        }
+        String st = args.size() > 4 ? args.get(4) : "";
+        Server.AdminState to;
+        switch (st) {
+            case "ready": to = Server.AdminState.READY; break;
+            case "drain": to = Server.AdminState.DRAIN; break;
+            case "maint": to = Server.AdminState.MAINTENANCE; break;
+            default: return Reply.text("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
+        }
+        return serverState(cli, args.get(2), to, String.join(" ", args));
+    }
+
+    private static Reply serverState(Cli cli, String arg, Server.AdminState to, String command) {
+        Lookup.ServerRef ref = Lookup.server(cli.patchbay(), arg);
+        if (ref.error() != null) {
+            return Reply.text(ref.error());
+        }
+        Server.AdminState from = ref.server().adminState();
+        ref.server().setAdminState(to);
+        AdminLog.action(cli, command + ": server " + ref.server().name() + " " + from + " -> " + to);
+        return Reply.empty();
+    }
+
+    private static Reply setProfiling(Cli cli, List<String> args) {
+        String what = args.size() > 2 ? args.get(2) : "";
+        if (!what.equals("tasks")) {
+            return Reply.text("Expects 'tasks'.\n");
+        }
+        String how = args.size() > 3 ? args.get(3) : "";
+        boolean on;
+        if (how.equals("on")) {
+            on = true;
+        } else if (how.equals("off")) {
+            on = false;
+        } else {
+            return Reply.text("Expects 'on' or 'off'.\n");
+        }
+        Profiling.setEnabled(on);
+        AdminLog.action(cli, "set profiling tasks " + how);
+        return Reply.empty();
+    }
+
+    private static Reply setTimeout(Cli cli, List<String> args) {
+        if (!(args.size() > 2 && args.get(2).equals("cli"))) {
+            return Reply.text("'set timeout' only supports 'cli'.\n");
+        }
+        String delay = args.size() > 3 ? args.get(3) : "";
+        if (delay.isEmpty()) {
+            return Reply.text("Expects an integer value.\n");
+        }
+        long nanos = CNumbers.parseDelayNanos(delay, 1_000_000_000L);
+        if (nanos < 1_000_000_000L) {
+            return Reply.text("Invalid timeout value.\n");
+        }
+        cli.setIdleTimeoutNanos(nanos);
+        return Reply.empty();
+    }
+}

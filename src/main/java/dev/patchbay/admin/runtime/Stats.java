@@ -1,0 +1,242 @@
+package dev.patchbay.admin.runtime;
+
+import dev.patchbay.Patchbay;
+import dev.patchbay.Version;
+import dev.patchbay.core.Frontend;
+import dev.patchbay.core.Server;
+import dev.patchbay.core.Service;
+import dev.patchbay.core.Session;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code show info} and {@code show stat}: HAProxy's layouts, with the values Patchbay has
+ * (listeners are frontends, services backends). Fields Patchbay has no notion of stay empty in
+ * the CSV, as HAProxy leaves fields that do not apply.
+ */
+final class Stats {
+    /** HAProxy's stat columns up to agg_check_status (the per-module extras are left out). */
+    static final List<String> COLUMNS = List.of(("pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,"
+            + "econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,"
+            + "throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,"
+            + "hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,cli_abrt,"
+            + "srv_abrt,comp_in,comp_out,comp_byp,comp_rsp,lastsess,last_chk,last_agt,qtime,ctime,rtime,ttime,"
+            + "agent_status,agent_code,agent_duration,check_desc,agent_desc,check_rise,check_fall,check_health,"
+            + "agent_rise,agent_fall,agent_health,addr,cookie,mode,algo,conn_rate,conn_rate_max,conn_tot,"
+            + "intercepted,dcon,dses,wrew,connect,reuse,cache_lookups,cache_hits,srv_icur,src_ilim,qtime_max,"
+            + "ctime_max,rtime_max,ttime_max,eint,idle_conn_cur,safe_conn_cur,used_conn_cur,need_conn_est,uweight,"
+            + "agg_server_status,agg_server_check_status,agg_check_status").split(","));
+
+    private Stats() {}
+
+    // ---- show info -----------------------------------------------------------------------------
+
+    static Reply info(Cli cli, List<String> args) {
+        Patchbay pb = cli.patchbay();
+        long upSec = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - pb.startedNanos());
+        int splicing = 0;
+        List<Session> all = pb.sessions().snapshot();
+        for (Session s : all) {
+            if (s.hasFlag(Session.SPLICING)) {
+                splicing++;
+            }
+        }
+        int threads = 0;
+        long queued = 0;
+        for (EventExecutor e : pb.workers()) {
+            threads++;
+            if (e instanceof SingleThreadEventExecutor st) {
+                queued += st.pendingTasks();
+            }
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("Name", "Patchbay");
+        info.put("Version", Version.VERSION);
+        info.put("Release_date", "-");
+        info.put("Nbthread", threads);
+        info.put("Nbproc", 1);
+        info.put("Process_num", 1);
+        info.put("Pid", ProcessHandle.current().pid());
+        info.put("Uptime", String.format("%dd %dh%02dm%02ds", upSec / 86_400, upSec % 86_400 / 3_600, upSec % 3_600 / 60, upSec % 60));
+        info.put("Uptime_sec", upSec);
+        info.put("Memmax_MB", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+        info.put("Maxconn", 0);
+        info.put("CurrConns", all.size());
+        info.put("CumConns", pb.sessions().lastId());
+        info.put("Maxpipes", 0);
+        info.put("PipesUsed", 2 * splicing);
+        info.put("PipesFree", 0);
+        info.put("Tasks", all.size());
+        info.put("Run_queue", queued);
+        info.put("node", hostname());
+        info.put("Stopping", pb.isStopping() ? 1 : 0);
+        info.put("Listeners", pb.listeners().size() + cli.api().sockets().size());
+        StringBuilder sb = new StringBuilder(1024);
+        info.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
+        return Reply.text(sb.toString());
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    // ---- show stat -----------------------------------------------------------------------------
+
+    static Reply stat(Cli cli, List<String> args) {
+        Patchbay pb = cli.patchbay();
+        boolean noMaint = args.contains("no-maint");
+        boolean up = args.contains("up");
+        // "show stat <iid> <type> <sid>" as hatop sends it: -1 means any; type is a bit mask (1 fe, 2 be, 4 srv).
+        int iid = -1;
+        int types = -1;
+        int sid = -1;
+        List<String> nums = args.subList(2, args.size()).stream().filter(a -> a.matches("-?\\d+")).toList();
+        if (nums.size() >= 3) {
+            iid = Integer.parseInt(nums.get(0));
+            types = Integer.parseInt(nums.get(1));
+            sid = Integer.parseInt(nums.get(2));
+        }
+        StringBuilder sb = new StringBuilder(4096);
+        sb.append("# ").append(String.join(",", COLUMNS)).append(",\n");
+        for (Frontend fe : pb.frontends().values()) {
+            if (wanted(iid, types, sid, fe.id(), 1, 0)) {
+                row(sb, frontendRow(fe));
+            }
+        }
+        for (Service svc : pb.services().values()) {
+            for (Server s : svc.servers()) {
+                if ((noMaint && s.adminState() == Server.AdminState.MAINTENANCE) || (up && !s.acceptsNewSessions())) {
+                    continue;
+                }
+                if (wanted(iid, types, sid, svc.id(), 4, s.id())) {
+                    row(sb, serverRow(svc, s));
+                }
+            }
+            if (wanted(iid, types, sid, svc.id(), 2, 0)) {
+                row(sb, backendRow(svc));
+            }
+        }
+        return Reply.text(sb.toString());
+    }
+
+    private static boolean wanted(int iid, int types, int sid, int objIid, int type, int objSid) {
+        return (iid == -1 || iid == objIid) && (types & type) != 0 && (sid == -1 || type != 4 || sid == objSid);
+    }
+
+    private static void row(StringBuilder sb, Map<String, Object> values) {
+        for (String c : COLUMNS) {
+            Object v = values.get(c);
+            if (v != null) {
+                sb.append(v);
+            }
+            sb.append(',');
+        }
+        sb.append('\n');
+    }
+
+    static Map<String, Object> frontendRow(Frontend fe) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("pxname", fe.name());
+        r.put("svname", "FRONTEND");
+        r.put("scur", fe.currentSessions());
+        r.put("stot", fe.totalSessions());
+        r.put("status", "OPEN");
+        r.put("pid", 1);
+        r.put("iid", fe.id());
+        r.put("sid", 0);
+        r.put("type", 0);
+        r.put("mode", "tcp");
+        r.put("conn_tot", fe.totalSessions());
+        return r;
+    }
+
+    static Map<String, Object> backendRow(Service svc) {
+        int weight = 0;
+        int active = 0;
+        for (Server s : svc.servers()) {
+            if (s.acceptsNewSessions()) {
+                weight += s.weight();
+                active++;
+            }
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("pxname", svc.name());
+        r.put("svname", "BACKEND");
+        r.put("qcur", svc.queued());
+        r.put("scur", svc.connections());
+        if (svc.settings().maxConnections() > 0) {
+            r.put("slim", svc.settings().maxConnections());
+        }
+        r.put("stot", svc.totalConnections());
+        r.put("dreq", svc.refused());
+        r.put("status", active > 0 ? "UP" : "DOWN");
+        r.put("weight", weight);
+        r.put("act", active);
+        r.put("bck", 0);
+        r.put("pid", 1);
+        r.put("iid", svc.id());
+        r.put("sid", 0);
+        r.put("lbtot", svc.totalConnections());
+        r.put("type", 1);
+        r.put("mode", "tcp");
+        r.put("algo", svc.settings().router().name().toLowerCase(java.util.Locale.ROOT));
+        return r;
+    }
+
+    static Map<String, Object> serverRow(Service svc, Server s) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("pxname", svc.name());
+        r.put("svname", s.name());
+        r.put("qcur", 0);
+        r.put("scur", s.connections());
+        if (s.maxConnections() > 0) {
+            r.put("slim", s.maxConnections());
+        }
+        r.put("stot", s.totalConnections());
+        r.put("econ", s.connectFailures());
+        r.put("status", status(s));
+        r.put("weight", s.weight());
+        r.put("act", 1);
+        r.put("bck", 0);
+        r.put("lastchg", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.healthChangedNanos()));
+        r.put("pid", 1);
+        r.put("iid", svc.id());
+        r.put("sid", s.id());
+        r.put("lbtot", s.totalConnections());
+        r.put("type", 2);
+        if (s.healthCheck().kind() != Server.CheckKind.NONE) {
+            r.put("check_status", s.health() == Server.Health.UP ? "L4OK" : "L4CON");
+            r.put("check_desc", s.lastCheckResult().replace(',', ';'));
+            r.put("check_rise", s.healthCheck().rise());
+            r.put("check_fall", s.healthCheck().fall());
+        }
+        r.put("addr", s.host() + ":" + s.port());
+        r.put("mode", "tcp");
+        r.put("uweight", s.weight());
+        return r;
+    }
+
+    /** HAProxy's server status words: MAINT, DRAIN, UP, DOWN, or "no check" when never checked. */
+    static String status(Server s) {
+        if (s.adminState() == Server.AdminState.MAINTENANCE) {
+            return "MAINT";
+        }
+        if (s.adminState() == Server.AdminState.DRAIN) {
+            return "DRAIN";
+        }
+        if (s.healthCheck().kind() == Server.CheckKind.NONE) {
+            return "no check";
+        }
+        return s.health() == Server.Health.UP ? "UP" : "DOWN";
+    }
+}
