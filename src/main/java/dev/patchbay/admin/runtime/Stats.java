@@ -40,13 +40,7 @@ final class Stats {
     static Reply info(Cli cli, List<String> args) {
         Patchbay pb = cli.patchbay();
         long upSec = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - pb.startedNanos());
-        int splicing = 0;
         List<Session> all = pb.sessions().snapshot();
-        for (Session s : all) {
-            if (s.hasFlag(Session.SPLICING)) {
-                splicing++;
-            }
-        }
         int threads = 0;
         long queued = 0;
         for (EventExecutor e : pb.workers()) {
@@ -70,7 +64,7 @@ final class Stats {
         info.put("CurrConns", all.size());
         info.put("CumConns", pb.sessions().lastId());
         info.put("Maxpipes", 0);
-        info.put("PipesUsed", 2 * splicing);
+        info.put("PipesUsed", 0); // Patchbay never splices (docs/architecture.md)
         info.put("PipesFree", 0);
         info.put("Tasks", all.size());
         info.put("Run_queue", queued);
