@@ -72,6 +72,7 @@ public final class Session {
     private volatile int retries;
     private volatile Termination killRequest;
     private volatile int logFlags;
+    private volatile ProtocolDetails protocolDetails;
     private final SessionTrace trace = new SessionTrace();
     @SuppressWarnings("unused") private long cpuNanos;
 
@@ -275,6 +276,15 @@ public final class Session {
 
     public long lastServerActivityNanos() {
         return (long) LAST_SERVER_ACTIVITY.getOpaque(this);
+    }
+
+    /** Protocol-specific details (MariaDB mode), null for plain TCP sessions. */
+    public ProtocolDetails protocolDetails() {
+        return protocolDetails;
+    }
+
+    public void setProtocolDetails(ProtocolDetails details) {
+        this.protocolDetails = details;
     }
 
     // ---- per-session logging --------------------------------------------------------------
