@@ -25,8 +25,9 @@ public final class Server {
     private final String host;
     private final int port;
     private final InetSocketAddress address;
-    private final int weight;
-    private final int maxConnections;
+    // Operators change these at run time (runtime API set weight / set maxconn server).
+    private volatile int weight;
+    private volatile int maxConnections;
     private final HealthCheck healthCheck;
 
     private final AtomicInteger connections = new AtomicInteger();
@@ -76,9 +77,19 @@ public final class Server {
         return weight;
     }
 
+    /** Takes effect for the next routing decision; existing sessions stay where they are. */
+    public void setWeight(int weight) {
+        this.weight = weight;
+    }
+
     /** 0 means unlimited. */
     public int maxConnections() {
         return maxConnections;
+    }
+
+    /** Lowering it never cuts sessions; it only stops new ones until the count falls below. */
+    public void setMaxConnections(int maxConnections) {
+        this.maxConnections = maxConnections;
     }
 
     public HealthCheck healthCheck() {
@@ -123,14 +134,16 @@ public final class Server {
     }
 
     public boolean isFull() {
-        return maxConnections > 0 && connections.get() >= maxConnections;
+        int max = maxConnections;
+        return max > 0 && connections.get() >= max;
     }
 
     /** Takes a connection slot if max_connections allows. */
     public boolean tryAcquire() {
         while (true) {
             int n = connections.get();
-            if (maxConnections > 0 && n >= maxConnections) {
+            int max = maxConnections;
+            if (max > 0 && n >= max) {
                 return false;
             }
             if (connections.compareAndSet(n, n + 1)) {
