@@ -27,6 +27,7 @@ public final class Server {
     private final InetSocketAddress address;
     // Operators change these at run time (runtime API set weight / set maxconn server).
     private volatile int weight;
+    private final int initialWeight;
     private volatile int maxConnections;
     private final HealthCheck healthCheck;
 
@@ -49,6 +50,7 @@ public final class Server {
         this.port = port;
         this.address = address;
         this.weight = weight;
+        this.initialWeight = weight;
         this.maxConnections = maxConnections;
         this.healthCheck = healthCheck;
     }
@@ -75,6 +77,11 @@ public final class Server {
 
     public int weight() {
         return weight;
+    }
+
+    /** The weight from the configuration, the base for relative ("50%") changes. */
+    public int initialWeight() {
+        return initialWeight;
     }
 
     /** Takes effect for the next routing decision; existing sessions stay where they are. */
