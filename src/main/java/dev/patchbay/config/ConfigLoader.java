@@ -122,13 +122,41 @@ public final class ConfigLoader {
                 r.has("admin_port") ? r.port("admin_port", false, true) : 8989,
                 r.bool("admin_enabled", true),
                 r.string("admin_ssl_cert", ""),
-                r.string("admin_ssl_key", ""));
+                r.string("admin_ssl_key", ""),
+                r.integer("session_trace", 0, 0, 100_000),
+                r.bool("skip_name_resolve", false),
+                r.integer("retain_last_statements", 0, 0, 100_000),
+                new PatchbayConfig.Admin(
+                        r.string("admin_users_file", ""),
+                        r.integer("admin_pbkdf2_iterations", 600_000, 1_000, 100_000_000),
+                        r.bool("admin_auth", true),
+                        r.bool("admin_secure_gui", false),
+                        r.bool("admin_metrics_auth", true),
+                        r.bool("admin_log_auth_failures", true),
+                        r.integer("admin_max_body", 1024 * 1024, 1024, 64 * 1024 * 1024),
+                        positive(r, "admin_idle_timeout", TimeUnit.SECONDS.toNanos(60)),
+                        r.integer("admin_max_connections", 1024, 1, 1_000_000),
+                        r.integer("admin_login_max_failures", 10, 1, 1_000_000),
+                        positive(r, "admin_login_block_time", TimeUnit.SECONDS.toNanos(60)),
+                        positive(r, "admin_jwt_max_age", TimeUnit.DAYS.toNanos(1)),
+                        r.nonEmptyString("admin_jwt_issuer", "patchbay"),
+                        positive(r, "admin_rdns_timeout", TimeUnit.SECONDS.toNanos(1))));
         if (g.adminSslCert().isEmpty() != g.adminSslKey().isEmpty()) {
             String missing = g.adminSslCert().isEmpty() ? "admin_ssl_cert" : "admin_ssl_key";
             String given = g.adminSslCert().isEmpty() ? "admin_ssl_key" : "admin_ssl_cert";
             r.error(missing, "is required when " + given + " is set (HTTPS needs both)");
         }
         return g;
+    }
+
+    /** A duration that must not be 0 (these are limits, not switches). */
+    private static long positive(SectionReader r, String key, long def) {
+        long v = r.durationNanos(key, def);
+        if (v == 0) {
+            r.error(key, "must be more than 0");
+            return def;
+        }
+        return v;
     }
 
     private static PatchbayConfig.ServerConfig server(SectionReader r) {

@@ -24,7 +24,31 @@ public record PatchbayConfig(
             int adminPort,
             boolean adminEnabled,
             String adminSslCert,
-            String adminSslKey) {}
+            String adminSslKey,
+            int sessionTrace,
+            boolean skipNameResolve,
+            int retainLastStatements,
+            Admin admin) {}
+
+    /**
+     * The REST API's accounts, authentication and limits ({@code [patchbay] admin_*}). {@code usersFile}
+     * empty means {@code patchbay-users.json} beside the configuration file.
+     */
+    public record Admin(
+            String usersFile,
+            int pbkdf2Iterations,
+            boolean auth,
+            boolean secureGui,
+            boolean metricsAuth,
+            boolean logAuthFailures,
+            int maxBodyBytes,
+            long idleTimeoutNanos,
+            int maxConnections,
+            int loginMaxFailures,
+            long loginBlockNanos,
+            long jwtMaxAgeNanos,
+            String jwtIssuer,
+            long rdnsTimeoutNanos) {}
 
     public record ServerConfig(String name, String address, int port, int weight, int maxConnections,
                                Server.HealthCheck healthCheck) {}

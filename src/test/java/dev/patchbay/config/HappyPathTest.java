@@ -27,6 +27,37 @@ class HappyPathTest {
     }
 
     @Test
+    void adminKeysAreRead() {
+        PatchbayConfig c = Cfg.parse("[patchbay]\nadmin_users_file=/etc/patchbay/users.json\nadmin_pbkdf2_iterations=1000\n"
+                + "admin_auth=false\nadmin_secure_gui=true\nadmin_metrics_auth=false\nadmin_log_auth_failures=off\n"
+                + "admin_max_body=4096\nadmin_idle_timeout=5s\nadmin_max_connections=7\nadmin_login_max_failures=3\n"
+                + "admin_login_block_time=2m\nadmin_jwt_max_age=8h\nadmin_jwt_issuer=pb\nadmin_rdns_timeout=250ms\n"
+                + "session_trace=20\nskip_name_resolve=yes\nretain_last_statements=5\n");
+        assertThat(c.global().admin()).isEqualTo(new PatchbayConfig.Admin("/etc/patchbay/users.json", 1000, false, true,
+                false, false, 4096, 5 * S, 7, 3, 120 * S, 8 * 3600 * S, "pb", 250 * MS));
+        assertThat(c.global().sessionTrace()).isEqualTo(20);
+        assertThat(c.global().skipNameResolve()).isTrue();
+        assertThat(c.global().retainLastStatements()).isEqualTo(5);
+    }
+
+    /** Every admin_* default, as the REST API uses them. */
+    static final PatchbayConfig.Admin DEFAULT_ADMIN = new PatchbayConfig.Admin(
+            "",             // admin_users_file: patchbay-users.json beside the configuration
+            600_000,        // admin_pbkdf2_iterations
+            true,           // admin_auth
+            false,          // admin_secure_gui
+            true,           // admin_metrics_auth
+            true,           // admin_log_auth_failures
+            1024 * 1024,    // admin_max_body
+            60 * S,         // admin_idle_timeout
+            1024,           // admin_max_connections
+            10,             // admin_login_max_failures
+            60 * S,         // admin_login_block_time
+            86_400 * S,     // admin_jwt_max_age
+            "patchbay",     // admin_jwt_issuer
+            1 * S);         // admin_rdns_timeout
+
+    @Test
     void minimalFileGetsEveryDefault() {
         PatchbayConfig c = Cfg.parse(resource("minimal.cnf"));
         assertThat(c.source()).isEqualTo("test.cnf");
@@ -41,7 +72,11 @@ class HappyPathTest {
                 8989,           // admin_port
                 true,           // admin_enabled
                 "",             // admin_ssl_cert
-                ""));           // admin_ssl_key
+                "",             // admin_ssl_key
+                0,              // session_trace: off
+                false,          // skip_name_resolve
+                0,              // retain_last_statements
+                DEFAULT_ADMIN));
         assertThat(c.servers()).containsExactly(new PatchbayConfig.ServerConfig("db1", "192.168.0.10", 3306,
                 1,              // weight
                 0,              // max_connections: unlimited
@@ -90,7 +125,7 @@ class HappyPathTest {
         PatchbayConfig c = Cfg.parse(resource("full.cnf"));
         assertThat(c.global()).isEqualTo(new PatchbayConfig.Global(4, "info", "/var/log/patchbay/patchbay.log",
                 "/var/log/patchbay/access.log", 20 * S, "127.0.0.1", 8989, true,
-                "/etc/patchbay/admin-cert.pem", "/etc/patchbay/admin-key.pem"));
+                "/etc/patchbay/admin-cert.pem", "/etc/patchbay/admin-key.pem", 0, false, 0, DEFAULT_ADMIN));
         assertThat(c.servers()).containsExactly(
                 new PatchbayConfig.ServerConfig("db1", "10.0.0.11", 3306, 2, 500,
                         new Server.HealthCheck(Server.CheckKind.TCP, 5 * S, 1 * S, 2, 3)),
@@ -105,13 +140,13 @@ class HappyPathTest {
         assertThat(c.services()).containsExactly(
                 new PatchbayConfig.ServiceConfig("db", List.of("db1", "db2"), new ServiceSettings(
                         ServiceSettings.RouterKind.LEASTCONN, 3 * S, 8 * 3600 * S, 8 * 3600 * S, 10 * S, 2, 800,
-                        ServiceSettings.WhenFull.QUEUE, false, ServiceSettings.OnServerDown.SHUTDOWN_SESSIONS)),
+                        ServiceSettings.WhenFull.QUEUE, ServiceSettings.OnServerDown.SHUTDOWN_SESSIONS)),
                 new PatchbayConfig.ServiceConfig("db-failover", List.of("db1", "db-standby"), new ServiceSettings(
                         ServiceSettings.RouterKind.FIRST, 500 * MS, 0, 0, 30 * S, 1, 0,
-                        ServiceSettings.WhenFull.REFUSE, false, ServiceSettings.OnServerDown.NONE)),
+                        ServiceSettings.WhenFull.REFUSE, ServiceSettings.OnServerDown.NONE)),
                 new PatchbayConfig.ServiceConfig("web", List.of("web1", "web2"), new ServiceSettings(
                         ServiceSettings.RouterKind.SOURCE, 5 * S, 60 * S, 60 * S, 30 * S, 3, 0,
-                        ServiceSettings.WhenFull.QUEUE, true, ServiceSettings.OnServerDown.NONE)));
+                        ServiceSettings.WhenFull.QUEUE, ServiceSettings.OnServerDown.NONE)));
         assertThat(c.listeners()).containsExactly(
                 new PatchbayConfig.ListenerConfig("db-listener", "db", "tcp", "0.0.0.0", 3306, 4096),
                 new PatchbayConfig.ListenerConfig("db-failover-listener", "db-failover", "tcp", "127.0.0.1", 3307, 1024),

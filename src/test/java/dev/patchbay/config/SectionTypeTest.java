@@ -84,7 +84,7 @@ class SectionTypeTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             global       | [patchbay]                                                       | bogus
-            global-mxs   | [patchbay]                                                       | admin_auth
+            global-mxs   | [patchbay]                                                       | admin_gui
             server       | [x]\\ntype=server\\naddress=127.0.0.1\\nport=1                    | router
             server-mxs   | [x]\\ntype=server\\naddress=127.0.0.1\\nport=1                    | protocol
             service      | [x]\\ntype=service\\nservers=s1                                   | port

@@ -29,17 +29,15 @@ class MetricsTest {
     @Test
     void exposesSessionsBytesServersAndAdminActions() throws Exception {
         Path dir = Files.createTempDirectory("metrics");
-        System.setProperty("patchbay.admin_users_file", dir.resolve("u.json").toString());
         Patchbay pb;
         try (TestBackend backend = TestBackend.start("m", TestBackend.Mode.ECHO)) {
-            try {
+            {
                 pb = new Patchbay(ConfigLoader.parse("m.cnf", "[patchbay]\nadmin_port=0\naccess_log=off\n"
+                        + "admin_users_file=" + dir.resolve("u.json") + "\n"
                         + "[s1]\ntype=server\naddress=127.0.0.1\nport=" + backend.port() + "\nhealth_check=none\n"
                         + "[down]\ntype=server\naddress=127.0.0.1\nport=1\nhealth_check=none\n"
                         + "[svc]\ntype=service\nservers=s1\n[L]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"
                         + "[svc2]\ntype=service\nservers=down\nretries=0\n[L2]\ntype=listener\nservice=svc2\naddress=127.0.0.1\nport=0\n")).start();
-            } finally {
-                System.clearProperty("patchbay.admin_users_file");
             }
             try (pb) {
                 HttpClient http = HttpClient.newHttpClient();
@@ -95,15 +93,8 @@ class MetricsTest {
 
     @Test
     void metricsCanBeOpenWhenConfiguredSo() throws Exception {
-        System.setProperty("patchbay.admin_metrics_auth", "false");
-        System.setProperty("patchbay.admin_users_file", "/nonexistent-dir/never-written.json");
-        Patchbay pb;
-        try {
-            pb = new Patchbay(ConfigLoader.parse("m.cnf", "[patchbay]\nadmin_port=0\naccess_log=off\n")).start();
-        } finally {
-            System.clearProperty("patchbay.admin_metrics_auth");
-            System.clearProperty("patchbay.admin_users_file");
-        }
+        Patchbay pb = new Patchbay(ConfigLoader.parse("m.cnf", "[patchbay]\nadmin_port=0\naccess_log=off\n"
+                + "admin_metrics_auth=false\nadmin_users_file=/nonexistent-dir/never-written.json\n")).start();
         try (pb) {
             HttpClient http = HttpClient.newHttpClient();
             String url = "http://127.0.0.1:" + pb.restApi().boundAddress().getPort();

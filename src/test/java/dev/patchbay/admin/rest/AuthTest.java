@@ -249,7 +249,7 @@ class AuthTest {
 
     @Test
     void failedLoginsAreRateLimitedPerAddress() throws Exception {
-        try (RestRig limited = RestRig.start(Map.of("admin_login_max_failures", "3", "admin_login_block_time", "2"))) {
+        try (RestRig limited = RestRig.start(Map.of("admin_login_max_failures", "3", "admin_login_block_time", "2s"))) {
             for (int i = 0; i < 2; i++) {
                 assertThat(limited.get("/v1/sessions", "Authorization", RestRig.basic("admin", "bad")).statusCode())
                         .isEqualTo(401);

@@ -240,7 +240,7 @@ class HttpRulesTest {
 
     @Test
     void connectionLimitAndIdleTimeout() throws Exception {
-        try (RestRig small = RestRig.start(Map.of("admin_max_connections", "4", "admin_idle_timeout", "1"))) {
+        try (RestRig small = RestRig.start(Map.of("admin_max_connections", "4", "admin_idle_timeout", "1s"))) {
             List<Socket> held = new ArrayList<>();
             try {
                 for (int i = 0; i < 4; i++) {
