@@ -103,7 +103,7 @@ final class SessionDocs {
             a.put("idle", (idleNanos / 100_000_000L) / 10.0);
         }
         if (want(attrs, "io_activity")) {
-            a.put("io_activity", s.ioEvents());
+            a.put("io_activity", s.ioActivity());
         }
         if (want(attrs, "thread")) {
             a.put("thread", s.threadIndex());
