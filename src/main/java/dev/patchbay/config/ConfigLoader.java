@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,10 +29,27 @@ public final class ConfigLoader {
 
     private ConfigLoader() {}
 
+    /** Suffix of the runtime object files ({@code <name>.cnf}) in the runtime directory. */
+    public static final String OBJECT_FILE_SUFFIX = ".cnf";
+
+    /** The filter modules and the listener protocols each works with. */
+    static final Map<String, Set<String>> FILTER_MODULES = Map.of("capture", Set.of("tcp"));
+
+    /** One runtime object file: its path (as shown in errors) and its text. */
+    public record Source(String file, String text) {}
+
+    /**
+     * Reads {@code file} and the runtime object files of its runtime directory ({@code runtime_config_dir},
+     * by default {@code <file>.d}), which override or add to the main file's objects.
+     */
     public static PatchbayConfig load(Path file) throws ConfigException {
-        String text;
+        String text = read(file);
+        return parse(file.toString(), text, Path.of(file + ".d"));
+    }
+
+    private static String read(Path file) throws ConfigException {
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException(List.of(file + ": cannot read: no such file"));
         } catch (AccessDeniedException e) {
@@ -42,23 +60,155 @@ public final class ConfigLoader {
             throw new ConfigException(List.of(file + ": cannot read: "
                     + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())));
         }
-        return parse(file.toString(), text);
     }
 
+    /**
+     * A configuration given as text. Runtime object files are read only when the text sets
+     * {@code runtime_config_dir} (there is no file to put a default directory beside).
+     */
     public static PatchbayConfig parse(String file, String text) throws ConfigException {
+        return parse(file, text, null);
+    }
+
+    private static PatchbayConfig parse(String file, String text, Path defaultDir) throws ConfigException {
         List<String> errors = new ArrayList<>();
-        List<IniParser.Section> sections = IniParser.parse(file, text, errors);
+        List<IniParser.Section> main = IniParser.parse(file, text, errors);
+        Path dir = runtimeDir(file, main, defaultDir);
+        List<Source> runtime = new ArrayList<>();
+        if (dir != null && Files.isDirectory(dir)) {
+            runtime.addAll(readRuntimeDir(dir, errors));
+        }
+        return build(file, main, dir, runtime, errors);
+    }
+
+    /**
+     * Validates the main file's text together with the given runtime object files instead of those on
+     * disk: how a change made at run time is checked before it is applied and written.
+     */
+    public static PatchbayConfig parseWith(String file, String text, Path runtimeDir, List<Source> runtime)
+            throws ConfigException {
+        List<String> errors = new ArrayList<>();
+        List<IniParser.Section> main = IniParser.parse(file, text, errors);
+        return build(file, main, runtimeDir, runtime, errors);
+    }
+
+    /** {@code runtime_config_dir} of the main file's [patchbay] section (relative to the file), else the default. */
+    private static Path runtimeDir(String file, List<IniParser.Section> main, Path defaultDir) {
+        for (IniParser.Section s : main) {
+            if (s.name().equals(GLOBAL_SECTION)) {
+                IniParser.Entry e = s.entries().get("runtime_config_dir");
+                if (e != null && !e.value().isEmpty()) {
+                    Path p = Path.of(e.value());
+                    Path parent = Path.of(file).toAbsolutePath().getParent();
+                    return p.isAbsolute() || parent == null ? p : parent.resolve(p);
+                }
+            }
+        }
+        return defaultDir;
+    }
+
+    /** The {@code *.cnf} files of the runtime directory, sorted by name. */
+    public static List<Source> readRuntimeDir(Path dir, List<String> errors) {
+        List<Source> out = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        try (var stream = Files.list(dir)) {
+            stream.filter(p -> p.getFileName().toString().endsWith(OBJECT_FILE_SUFFIX)).forEach(files::add);
+        } catch (IOException e) {
+            errors.add(dir + ": cannot read the runtime configuration directory: " + e.getMessage());
+            return out;
+        }
+        files.sort(null);
+        for (Path f : files) {
+            try {
+                out.add(new Source(f.toString(), read(f)));
+            } catch (ConfigException e) {
+                errors.addAll(e.errors());
+            }
+        }
+        return out;
+    }
+
+    /** A section and the file it came from. */
+    private record Placed(IniParser.Section section, String file, boolean runtime, String overrides) {}
+
+    private static String typeOf(IniParser.Section s) {
+        IniParser.Entry e = s.entries().get("type");
+        return e == null ? "" : e.value().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Main sections, then the runtime object files: each holds one section named like the file; it
+     * replaces the main file's section of that name (same type only) or adds a new object, and
+     * {@code deleted=true} removes the main file's object.
+     */
+    private static List<Placed> merge(String file, List<IniParser.Section> main, List<Source> runtime,
+                                      List<String> errors) {
+        List<Placed> placed = new ArrayList<>();
+        for (IniParser.Section s : main) {
+            placed.add(new Placed(s, file, false, null));
+        }
+        List<Source> sorted = new ArrayList<>(runtime);
+        sorted.sort((a, b) -> a.file().compareTo(b.file()));
+        for (Source src : sorted) {
+            String base = Path.of(src.file()).getFileName().toString();
+            String expected = base.substring(0, base.length() - OBJECT_FILE_SUFFIX.length());
+            List<IniParser.Section> secs = IniParser.parse(src.file(), src.text(), errors);
+            if (secs.size() != 1 || !secs.get(0).name().equals(expected)) {
+                errors.add(src.file() + ": a runtime object file holds exactly one section, [" + expected + "]");
+                continue;
+            }
+            IniParser.Section sec = secs.get(0);
+            if (sec.name().equals(GLOBAL_SECTION)) {
+                errors.add(src.file() + ":" + sec.line() + ": [" + GLOBAL_SECTION
+                        + "] cannot be set in a runtime object file");
+                continue;
+            }
+            IniParser.Entry del = sec.entries().get("deleted");
+            boolean tombstone = del != null && del.value().equalsIgnoreCase("true");
+            int at = -1;
+            for (int i = 0; i < placed.size(); i++) {
+                if (placed.get(i).section().name().equals(sec.name())) {
+                    at = i;
+                }
+            }
+            if (at < 0) {
+                if (!tombstone) {
+                    placed.add(new Placed(sec, src.file(), true, null));
+                }
+                continue;
+            }
+            Placed old = placed.get(at);
+            if (!typeOf(old.section()).equals(typeOf(sec))) {
+                errors.add(src.file() + ":" + sec.line() + ": [" + sec.name() + "] conflicts with [" + sec.name()
+                        + "] at " + old.file() + ":" + old.section().line() + ": a " + typeOf(old.section())
+                        + " cannot be replaced by a " + (typeOf(sec).isEmpty() ? "section without type" : typeOf(sec)));
+                continue;
+            }
+            if (tombstone) {
+                placed.remove(at);
+            } else {
+                placed.set(at, new Placed(sec, src.file(), true, old.file() + ":" + old.section().line()));
+            }
+        }
+        return placed;
+    }
+
+    private static PatchbayConfig build(String file, List<IniParser.Section> main, Path runtimeDir,
+                                        List<Source> runtime, List<String> errors) throws ConfigException {
+        List<Placed> sections = merge(file, main, runtime, errors);
 
         PatchbayConfig.Global global = null;
         List<PatchbayConfig.ServerConfig> servers = new ArrayList<>();
         List<PatchbayConfig.ServiceConfig> services = new ArrayList<>();
         List<PatchbayConfig.ListenerConfig> listeners = new ArrayList<>();
         List<PatchbayConfig.StatsSocketConfig> sockets = new ArrayList<>();
-        Map<String, Integer> serviceLines = new HashMap<>();
+        List<PatchbayConfig.FilterConfig> filters = new ArrayList<>();
         Map<String, SectionReader> readers = new HashMap<>();
+        Map<String, PatchbayConfig.Origin> origins = new LinkedHashMap<>();
 
-        for (IniParser.Section section : sections) {
-            SectionReader r = new SectionReader(file, section, errors);
+        for (Placed p : sections) {
+            IniParser.Section section = p.section();
+            SectionReader r = new SectionReader(p.file(), section, errors);
             readers.put(section.name(), r);
             IniParser.Entry typeEntry = section.entries().get("type");
             if (section.name().equals(GLOBAL_SECTION)) {
@@ -70,27 +220,38 @@ public final class ConfigLoader {
                 continue;
             }
             if (typeEntry == null) {
-                errors.add(file + ":" + section.line() + ": [" + section.name()
-                        + "] type: is required (server, service, listener or stats_socket)");
+                errors.add(p.file() + ":" + section.line() + ": [" + section.name()
+                        + "] type: is required (server, service, listener, filter or stats_socket)");
                 continue;
             }
+            origins.put(section.name(), new PatchbayConfig.Origin(p.file(), section.line(), p.runtime(), p.overrides()));
             switch (typeEntry.value().toLowerCase(Locale.ROOT)) {
                 case "server":
                     servers.add(server(r));
                     break;
                 case "service":
                     services.add(service(r));
-                    serviceLines.put(section.name(), section.line());
                     break;
                 case "listener":
                     listeners.add(listener(r));
                     break;
                 case "stats_socket":
+                    if (p.runtime()) {
+                        r.error("type", "a stats_socket cannot be created or changed at run time");
+                        continue;
+                    }
                     sockets.add(statsSocket(r));
+                    break;
+                case "filter":
+                    PatchbayConfig.FilterConfig f = filter(r);
+                    if (f == null) {
+                        continue;
+                    }
+                    filters.add(f);
                     break;
                 default:
                     r.error("type", "'" + typeEntry.value()
-                            + "' is not a known type (server, service, listener, stats_socket)");
+                            + "' is not a known type (server, service, listener, filter, stats_socket)");
                     continue;
             }
             r.finish();
@@ -98,12 +259,13 @@ public final class ConfigLoader {
         if (global == null) {
             global = global(new SectionReader(file, new IniParser.Section(GLOBAL_SECTION, 1, new HashMap<>()), errors));
         }
-        crossCheck(servers, services, listeners, sockets, readers, global, errors);
+        crossCheck(servers, services, listeners, sockets, filters, readers, global, errors);
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
         return new PatchbayConfig(file, global, List.copyOf(servers), List.copyOf(services),
-                List.copyOf(listeners), List.copyOf(sockets));
+                List.copyOf(listeners), List.copyOf(sockets), List.copyOf(filters),
+                runtimeDir == null ? null : runtimeDir.toString(), Map.copyOf(origins));
     }
 
     private static PatchbayConfig.Global global(SectionReader r) {
@@ -112,6 +274,7 @@ public final class ConfigLoader {
         if (!t.equalsIgnoreCase("auto")) {
             threads = r.integer("threads", 0, 1, 1024);
         }
+        r.string("runtime_config_dir", "");
         PatchbayConfig.Global g = new PatchbayConfig.Global(
                 threads,
                 r.choice("log_level", "notice", "error", "warning", "notice", "info", "debug"),
@@ -126,6 +289,7 @@ public final class ConfigLoader {
                 r.integer("session_trace", 0, 0, 100_000),
                 r.bool("skip_name_resolve", false),
                 r.integer("retain_last_statements", 0, 0, 100_000),
+                r.durationNanos("idle_quiet_time", TimeUnit.MILLISECONDS.toNanos(200)),
                 new PatchbayConfig.Admin(
                         r.string("admin_users_file", ""),
                         r.integer("admin_pbkdf2_iterations", 600_000, 1_000, 100_000_000),
@@ -209,7 +373,38 @@ public final class ConfigLoader {
                         ? ServiceSettings.WhenFull.QUEUE : ServiceSettings.WhenFull.REFUSE,
                 r.choice("on_server_down", "none", "none", "shutdown_sessions").equals("none")
                         ? ServiceSettings.OnServerDown.NONE : ServiceSettings.OnServerDown.SHUTDOWN_SESSIONS);
-        return new PatchbayConfig.ServiceConfig(r.name(), servers, settings);
+        return new PatchbayConfig.ServiceConfig(r.name(), servers, settings, r.pipeList("filters"));
+    }
+
+    /** A {@code type=filter} section; null (with the error recorded) when its module is missing or unknown. */
+    private static PatchbayConfig.FilterConfig filter(SectionReader r) {
+        String module = r.requiredString("module");
+        if (module == null) {
+            r.ignoreRest();
+            return null;
+        }
+        String m = module.toLowerCase(Locale.ROOT);
+        PatchbayConfig.FilterSettings settings;
+        switch (m) {
+            case "capture":
+                settings = capture(r);
+                break;
+            default:
+                r.error("module", "'" + module + "' is not a known filter module ("
+                        + String.join(", ", new java.util.TreeSet<>(FILTER_MODULES.keySet())) + ")");
+                r.ignoreRest();
+                return null;
+        }
+        return new PatchbayConfig.FilterConfig(r.name(), m, settings);
+    }
+
+    private static PatchbayConfig.CaptureSettings capture(SectionReader r) {
+        String file = r.requiredString("file");
+        int queued = r.integer("max_queued_bytes", 8 * 1024 * 1024, 65536, 1024 * 1024 * 1024);
+        if (file != null && file.replace("%i", "").contains("%")) {
+            r.error("file", "'" + file + "' may only use %i (the session id) as a placeholder");
+        }
+        return new PatchbayConfig.CaptureSettings(file == null ? "" : file, queued);
     }
 
     /**
@@ -276,6 +471,7 @@ public final class ConfigLoader {
                                    List<PatchbayConfig.ServiceConfig> services,
                                    List<PatchbayConfig.ListenerConfig> listeners,
                                    List<PatchbayConfig.StatsSocketConfig> sockets,
+                                   List<PatchbayConfig.FilterConfig> filters,
                                    Map<String, SectionReader> readers,
                                    PatchbayConfig.Global global,
                                    List<String> errors) {
@@ -283,10 +479,32 @@ public final class ConfigLoader {
         servers.forEach(s -> serverNames.add(s.name()));
         Set<String> serviceNames = new HashSet<>();
         services.forEach(s -> serviceNames.add(s.name()));
+        Map<String, PatchbayConfig.FilterConfig> filterByName = new HashMap<>();
+        filters.forEach(f -> filterByName.put(f.name(), f));
         for (PatchbayConfig.ServiceConfig s : services) {
             for (String name : s.servers()) {
                 if (!serverNames.contains(name)) {
                     readers.get(s.name()).error("servers", "'" + name + "' is not a server defined in this file");
+                }
+            }
+            for (String name : s.filters()) {
+                if (!filterByName.containsKey(name)) {
+                    readers.get(s.name()).error("filters", "'" + name + "' is not a filter defined in this file");
+                }
+            }
+        }
+        for (PatchbayConfig.ListenerConfig l : listeners) {
+            for (PatchbayConfig.ServiceConfig s : services) {
+                if (!s.name().equals(l.service())) {
+                    continue;
+                }
+                for (String name : s.filters()) {
+                    PatchbayConfig.FilterConfig f = filterByName.get(name);
+                    if (f != null && !FILTER_MODULES.get(f.module()).contains(l.protocol())) {
+                        readers.get(s.name()).error("filters", "'" + name + "' (module " + f.module()
+                                + ") does not work with protocol " + l.protocol() + ", which listener [" + l.name()
+                                + "] uses");
+                    }
                 }
             }
         }

@@ -188,6 +188,32 @@ final class SectionReader {
         return out;
     }
 
+    /**
+     * Names separated by {@code |} (MaxScale's {@code filters=a|b}), blanks trimmed, in order; empty
+     * entries are errors, repeats are allowed (a filter may appear twice in a chain).
+     */
+    List<String> pipeList(String key) {
+        String v = raw(key);
+        List<String> out = new ArrayList<>();
+        if (v == null || v.isEmpty()) {
+            return out;
+        }
+        for (String part : v.split("\\|", -1)) {
+            String s = part.strip();
+            if (s.isEmpty()) {
+                error(key, "'" + v + "' has an empty entry");
+                return new ArrayList<>();
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    /** Marks every key as known: used when the section is broken enough that its keys cannot be checked. */
+    void ignoreRest() {
+        used.addAll(section.entries().keySet());
+    }
+
     /** Reports every key no getter asked for. */
     void finish() {
         for (IniParser.Entry e : section.entries().values()) {

@@ -22,14 +22,18 @@ public final class Server {
 
     private final String name;
     private final int id;
-    private final String host;
-    private final int port;
-    private final InetSocketAddress address;
+    // Changed at run time by the REST API (PATCH /v1/servers/:id): new connections use the new values,
+    // connections already open stay where they are.
+    private volatile String host;
+    private volatile int port;
+    private volatile InetSocketAddress address;
     // Operators change these at run time (runtime API set weight / set maxconn server).
     private volatile int weight;
-    private final int initialWeight;
+    private volatile int initialWeight;
     private volatile int maxConnections;
-    private final HealthCheck healthCheck;
+    private volatile HealthCheck healthCheck;
+    /** Set once the server is destroyed at run time: its health check stops. */
+    private volatile boolean retired;
 
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder totalConnections = new LongAdder();
@@ -101,6 +105,30 @@ public final class Server {
 
     public HealthCheck healthCheck() {
         return healthCheck;
+    }
+
+    /**
+     * A runtime configuration change: address, weight (also the new base for relative weights), limit
+     * and health check. Open connections are not touched; the next connect and check use the new values.
+     */
+    public void reconfigure(String host, int port, InetSocketAddress address, int weight, int maxConnections,
+                            HealthCheck healthCheck) {
+        this.host = host;
+        this.port = port;
+        this.address = address;
+        this.weight = weight;
+        this.initialWeight = weight;
+        this.maxConnections = maxConnections;
+        this.healthCheck = healthCheck;
+    }
+
+    /** The server was destroyed at run time; sessions on it go on, its health check stops. */
+    public void retire() {
+        retired = true;
+    }
+
+    public boolean retired() {
+        return retired;
     }
 
     public Health health() {

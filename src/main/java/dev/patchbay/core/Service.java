@@ -3,6 +3,7 @@ package dev.patchbay.core;
 import java.net.SocketAddress;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -11,6 +12,10 @@ import java.util.concurrent.atomic.LongAdder;
  * A service (HAProxy backend): servers, a router and the rules for connecting to them. Slot
  * accounting (service and server max_connections) and the wait queue live here so that every
  * protocol handler gets the same behaviour.
+ *
+ * <p>What can change at run time (settings, servers, filters) is one immutable {@link Snapshot}
+ * published through a volatile reference: the data plane reads it without a lock, a change replaces
+ * it whole, and each session keeps the snapshot it started with until it is restarted.
  */
 public final class Service {
 
@@ -21,22 +26,54 @@ public final class Service {
         void resume();
     }
 
+    /**
+     * One configuration of the service: its settings, its servers in order, the router they are
+     * chosen by, its filter chain, and the configuration generation that published it.
+     */
+    public record Snapshot(ServiceSettings settings, List<Server> servers, Router router,
+                           List<FilterDef> filters, long generation) {
+        public Snapshot {
+            servers = List.copyOf(servers);
+            filters = List.copyOf(filters);
+            Objects.requireNonNull(settings);
+            Objects.requireNonNull(router);
+        }
+    }
+
     private final String name;
     private final int id;
-    private final ServiceSettings settings;
-    private final List<Server> servers;
-    private final Router router;
+    private volatile Snapshot current;
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder totalConnections = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final ConcurrentLinkedDeque<Waiter> queue = new ConcurrentLinkedDeque<>();
 
     public Service(String name, int id, ServiceSettings settings, List<Server> servers) {
+        this(name, id, settings, servers, List.of(), 1);
+    }
+
+    public Service(String name, int id, ServiceSettings settings, List<Server> servers, List<FilterDef> filters,
+                   long generation) {
         this.name = name;
         this.id = id;
-        this.settings = settings;
-        this.servers = List.copyOf(servers);
-        this.router = Router.of(settings.router());
+        this.current = new Snapshot(settings, servers, Router.of(settings.router()), filters, generation);
+    }
+
+    /** The configuration new sessions get. */
+    public Snapshot snapshot() {
+        return current;
+    }
+
+    /**
+     * Publishes a new configuration. New sessions and restarts use it at once; live sessions keep theirs.
+     * The router keeps its state (round-robin position) when its kind does not change. Waiters are woken:
+     * a server may have been added or a limit raised.
+     */
+    public void update(ServiceSettings settings, List<Server> servers, List<FilterDef> filters, long generation) {
+        Snapshot old = current;
+        Router router = old.settings().router() == settings.router() ? old.router() : Router.of(settings.router());
+        current = new Snapshot(settings, servers, router, filters, generation);
+        wakeAll();
     }
 
     public String name() {
@@ -47,16 +84,21 @@ public final class Service {
         return id;
     }
 
+    /** The current settings (a session uses {@link Session#serviceSettings()}, its own snapshot's). */
     public ServiceSettings settings() {
-        return settings;
+        return current.settings();
     }
 
     public List<Server> servers() {
-        return servers;
+        return current.servers();
+    }
+
+    public List<FilterDef> filters() {
+        return current.filters();
     }
 
     public Server server(String name) {
-        for (Server s : servers) {
+        for (Server s : current.servers()) {
             if (s.name().equals(name)) {
                 return s;
             }
@@ -90,7 +132,7 @@ public final class Service {
 
     /** Takes a service-level slot under max_connections. */
     public boolean tryAcquire() {
-        int max = settings.maxConnections();
+        int max = current.settings().maxConnections();
         while (true) {
             int n = connections.get();
             if (max > 0 && n >= max) {
@@ -120,6 +162,9 @@ public final class Service {
     }
 
     private Server acquireFrom(SocketAddress client, Collection<Server> exclude, boolean allowExcluded) {
+        Snapshot snap = current;
+        List<Server> servers = snap.servers();
+        Router router = snap.router();
         for (int attempt = 0; attempt < servers.size() + 1; attempt++) {
             List<Server> candidates = servers.stream()
                     .filter(Server::acceptsNewSessions)
@@ -140,7 +185,7 @@ public final class Service {
 
     /** True when no server is up at all, so queueing would be pointless. */
     public boolean hasNoUsableServer() {
-        for (Server s : servers) {
+        for (Server s : current.servers()) {
             if (s.acceptsNewSessions()) {
                 return false;
             }

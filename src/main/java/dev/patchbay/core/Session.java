@@ -3,6 +3,7 @@ package dev.patchbay.core;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -73,6 +74,14 @@ public final class Session {
     private volatile Termination killRequest;
     private volatile int logFlags;
     private volatile ProtocolDetails protocolDetails;
+    /** The service configuration this session runs under: the one it started with, or its last restart's. */
+    private volatile Service.Snapshot config;
+    /** The configuration generation of {@link #config}'s adoption (session start or last restart). */
+    private volatile long generation;
+    private final long startGeneration;
+    /** The session-level filters (REST PATCH), in front of the service's. */
+    private volatile List<FilterDef> sessionFilters = List.of();
+    private final SessionControl control = new SessionControl(this);
     private final SessionTrace trace = new SessionTrace();
     @SuppressWarnings("unused") private long cpuNanos;
     /**
@@ -92,8 +101,11 @@ public final class Session {
     @SuppressWarnings("unused") private long lastServerActivityNanos;
 
     Session(SessionRegistry registry, long id, Frontend frontend, Service service, SocketAddress clientAddress,
-            SocketAddress frontendAddress, SessionIo io, SessionState initial) {
+            SocketAddress frontendAddress, SessionIo io, SessionState initial, long generation) {
         this.registry = registry;
+        this.config = service == null ? null : service.snapshot();
+        this.generation = generation;
+        this.startGeneration = generation;
         this.id = id;
         this.acceptedEpochMicros = Clock.epochMicros();
         this.acceptedNanos = System.nanoTime();
@@ -149,6 +161,53 @@ public final class Session {
 
     public int threadIndex() {
         return io.threadIndex();
+    }
+
+    // ---- configuration ----------------------------------------------------------------------
+
+    /** The service snapshot this session uses (null for runtime API sessions). */
+    public Service.Snapshot config() {
+        return config;
+    }
+
+    /** The settings of {@link #config()}: the timeouts, retries and limits this session obeys. */
+    public ServiceSettings serviceSettings() {
+        Service.Snapshot c = config;
+        return c != null ? c.settings() : service.settings();
+    }
+
+    /** The configuration generation the session runs under: the one it started with, or its last restart's. */
+    public long generation() {
+        return generation;
+    }
+
+    /** The configuration generation at the time the session was accepted. */
+    public long startGeneration() {
+        return startGeneration;
+    }
+
+    /** After a successful restart: the session now runs under {@code snapshot}, adopted at {@code generation}. */
+    void useConfig(Service.Snapshot snapshot, long generation) {
+        this.config = snapshot;
+        this.generation = generation;
+    }
+
+    long registryGeneration() {
+        return registry.generation().current();
+    }
+
+    /** The session-level filters in use, in order (in front of the service's). */
+    public List<FilterDef> sessionFilters() {
+        return sessionFilters;
+    }
+
+    void setSessionFilters(List<FilterDef> filters) {
+        this.sessionFilters = List.copyOf(filters);
+    }
+
+    /** Kill with ttl, restart and filter changes of this session. */
+    public SessionControl control() {
+        return control;
     }
 
     // ---- state ----------------------------------------------------------------------------
@@ -355,8 +414,9 @@ public final class Session {
             long cli = frontend.idleTimeoutNanos();
             return new Timers(cli > 0 ? lastClientActivityNanos() + cli : none, none, none, none);
         }
-        long clientTo = service.settings().clientTimeoutNanos();
-        long serverTo = service.settings().serverTimeoutNanos();
+        ServiceSettings settings = serviceSettings();
+        long clientTo = settings.clientTimeoutNanos();
+        long serverTo = settings.serverTimeoutNanos();
         long client = clientTo > 0 ? lastClientActivityNanos() + clientTo : none;
         long serverIdle = none;
         long connect = none;
@@ -364,9 +424,9 @@ public final class Session {
         if (s instanceof SessionState.Established) {
             serverIdle = serverTo > 0 ? lastServerActivityNanos() + serverTo : none;
         } else if (s instanceof SessionState.Connecting c) {
-            connect = c.sinceNanos() + service.settings().connectTimeoutNanos();
+            connect = c.sinceNanos() + settings.connectTimeoutNanos();
         } else if (s instanceof SessionState.Queued q) {
-            queue = q.sinceNanos() + service.settings().queueTimeoutNanos();
+            queue = q.sinceNanos() + settings.queueTimeoutNanos();
         } else {
             client = none;
         }
@@ -416,6 +476,7 @@ public final class Session {
             t = killRequest != null ? killRequest : Termination.of(Termination.Cause.CLIENT_CLOSE);
         }
         state = new SessionState.Closed(t);
+        control.sessionClosed();
         registry.remove(this, t);
         closed.complete(t);
     }

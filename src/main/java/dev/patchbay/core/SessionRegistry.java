@@ -17,8 +17,23 @@ import java.util.function.Predicate;
 public final class SessionRegistry {
 
     private final AtomicLong lastId = new AtomicLong();
+    private final ConfigGeneration generation;
     private final ConcurrentHashMap<Long, Session> sessions = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+
+    public SessionRegistry() {
+        this(new ConfigGeneration());
+    }
+
+    /** Sessions record {@code generation}'s value when they open. */
+    public SessionRegistry(ConfigGeneration generation) {
+        this.generation = generation;
+    }
+
+    /** The configuration generation new sessions record. */
+    public ConfigGeneration generation() {
+        return generation;
+    }
 
     /**
      * Told of every session opening and closing. Both calls run on the session's event loop, so
@@ -42,7 +57,7 @@ public final class SessionRegistry {
     public Session open(Frontend frontend, SocketAddress client, SocketAddress local, SessionIo io,
                         SessionState initial) {
         long id = lastId.incrementAndGet();
-        Session s = new Session(this, id, frontend, frontend.service(), client, local, io, initial);
+        Session s = new Session(this, id, frontend, frontend.service(), client, local, io, initial, generation.current());
         sessions.put(id, s);
         frontend.sessionOpened();
         for (Listener l : listeners) {

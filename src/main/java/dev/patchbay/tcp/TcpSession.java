@@ -119,7 +119,7 @@ final class TcpSession implements SessionIo, Service.Waiter {
     }
 
     private void waitOrRefuse(boolean resumed, String why) {
-        if (service.settings().whenFull() == ServiceSettings.WhenFull.REFUSE) {
+        if (session.serviceSettings().whenFull() == ServiceSettings.WhenFull.REFUSE) {
             service.recordRefused();
             terminate(new Termination(Cause.REFUSED, why));
             return;
@@ -183,7 +183,7 @@ final class TcpSession implements SessionIo, Service.Waiter {
             onConnectFailed(server, attempt, new IOException("address " + server.host() + " does not resolve"));
             return;
         }
-        long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(service.settings().connectTimeoutNanos()));
+        long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(session.serviceSettings().connectTimeoutNanos()));
         Bootstrap b = new Bootstrap()
                 .group(client.eventLoop())
                 .channel(patchbay.transport().socketChannel())
@@ -246,7 +246,7 @@ final class TcpSession implements SessionIo, Service.Waiter {
         }
         failedServers.add(server);
         SessionLog.info(session, "Connect to server {} failed: {}", server.name(), why);
-        if (attempt < service.settings().retries()) {
+        if (attempt < session.serviceSettings().retries()) {
             connectNext(attempt + 1, false);
         } else {
             terminate(new Termination(Cause.CONNECT_FAILURE, server.name() + ": " + why));

@@ -77,7 +77,7 @@ class AllErrorsTest {
             "test.cnf:25: [rw] retries: 'lots' is not a whole number",
             "test.cnf:42: [cli] socket: give either socket=PATH or address and port, not both",
             "test.cnf:44: [cli] mode: 'rw' is not an octal permission such as 0600",
-            "test.cnf:47: [mon] type: 'monitor' is not a known type (server, service, listener, stats_socket)",
+            "test.cnf:47: [mon] type: 'monitor' is not a known type (server, service, listener, filter, stats_socket)",
             "test.cnf:23: [rw] servers: 'db9' is not a server defined in this file",
             "test.cnf:34: [ro-listener] service: 'ro' is not a service defined in this file",
             "test.cnf:35: [ro-listener] port: 0.0.0.0:4006 is already used by [rw-listener]");
@@ -128,6 +128,6 @@ class AllErrorsTest {
         Throwable t = org.assertj.core.api.Assertions.catchThrowable(
                 () -> ConfigLoader.parse("/etc/patchbay/patchbay.cnf", "[x]\n"));
         assertThat(((ConfigException) t).errors()).containsExactly(
-                "/etc/patchbay/patchbay.cnf:1: [x] type: is required (server, service, listener or stats_socket)");
+                "/etc/patchbay/patchbay.cnf:1: [x] type: is required (server, service, listener, filter or stats_socket)");
     }
 }

@@ -30,6 +30,7 @@ class ConfigurationDocTest {
         HEADINGS.put("## `type=service`", "service");
         HEADINGS.put("## `type=listener`", "listener");
         HEADINGS.put("## `type=stats_socket`", "stats_socket");
+        HEADINGS.put("## `type=filter`", "filter");
     }
 
     @TempDir
@@ -126,12 +127,17 @@ class ConfigurationDocTest {
     /** Whether a section of this type accepts the key (probed through the loader's "unknown key" error). */
     static boolean accepts(String type, String key) {
         String text = type.equals("patchbay") ? "[patchbay]\n\n" : "[x]\ntype=" + type + "\n";
+        // A filter's keys are its module's: probe them on a capture filter.
+        if (type.equals("filter") && !key.equals("module")) {
+            text += "module=capture\n";
+        }
+        int line = (int) text.lines().count() + 1;
         String section = type.equals("patchbay") ? "patchbay" : "x";
         try {
             ConfigLoader.parse(Cfg.FILE, text + key + "=1\n");
             return true;
         } catch (ConfigException e) {
-            return !e.errors().contains(Cfg.FILE + ":3: [" + section + "] " + key + ": unknown key");
+            return !e.errors().contains(Cfg.FILE + ":" + line + ": [" + section + "] " + key + ": unknown key");
         }
     }
 

@@ -76,6 +76,7 @@ class HappyPathTest {
                 0,              // session_trace: off
                 false,          // skip_name_resolve
                 0,              // retain_last_statements
+                S / 5,          // idle_quiet_time: 200ms
                 DEFAULT_ADMIN));
         assertThat(c.servers()).containsExactly(new PatchbayConfig.ServerConfig("db1", "192.168.0.10", 3306,
                 1,              // weight
@@ -125,7 +126,7 @@ class HappyPathTest {
         PatchbayConfig c = Cfg.parse(resource("full.cnf"));
         assertThat(c.global()).isEqualTo(new PatchbayConfig.Global(4, "info", "/var/log/patchbay/patchbay.log",
                 "/var/log/patchbay/access.log", 20 * S, "127.0.0.1", 8989, true,
-                "/etc/patchbay/admin-cert.pem", "/etc/patchbay/admin-key.pem", 0, false, 0, DEFAULT_ADMIN));
+                "/etc/patchbay/admin-cert.pem", "/etc/patchbay/admin-key.pem", 0, false, 0, S / 5, DEFAULT_ADMIN));
         assertThat(c.servers()).containsExactly(
                 new PatchbayConfig.ServerConfig("db1", "10.0.0.11", 3306, 2, 500,
                         new Server.HealthCheck(Server.CheckKind.TCP, 5 * S, 1 * S, 2, 3)),

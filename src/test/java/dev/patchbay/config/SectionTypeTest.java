@@ -17,7 +17,7 @@ class SectionTypeTest {
                 address=127.0.0.1
                 port=1
                 """,
-                "test.cnf:1: [s1] type: is required (server, service, listener or stats_socket)");
+                "test.cnf:1: [s1] type: is required (server, service, listener, filter or stats_socket)");
     }
 
     @Test
@@ -27,13 +27,13 @@ class SectionTypeTest {
                 type=monitor
                 module=mariadbmon
                 """,
-                "test.cnf:2: [mon] type: 'monitor' is not a known type (server, service, listener, stats_socket)");
+                "test.cnf:2: [mon] type: 'monitor' is not a known type (server, service, listener, filter, stats_socket)");
     }
 
     @Test
     void emptyType() {
         assertErrors("[x]\ntype=\n",
-                "test.cnf:2: [x] type: '' is not a known type (server, service, listener, stats_socket)");
+                "test.cnf:2: [x] type: '' is not a known type (server, service, listener, filter, stats_socket)");
     }
 
     @Test
@@ -121,10 +121,10 @@ class SectionTypeTest {
         // Without a known type there is no telling which keys are valid: only the type is reported.
         assertErrors("""
                 [x]
-                type=filter
+                type=monitor
                 whatever=1
                 port=banana
                 """,
-                "test.cnf:2: [x] type: 'filter' is not a known type (server, service, listener, stats_socket)");
+                "test.cnf:2: [x] type: 'monitor' is not a known type (server, service, listener, filter, stats_socket)");
     }
 }
