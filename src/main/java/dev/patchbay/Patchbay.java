@@ -3,11 +3,15 @@ package dev.patchbay;
 import dev.patchbay.admin.rest.RestApi;
 import dev.patchbay.admin.runtime.RuntimeApi;
 import dev.patchbay.config.PatchbayConfig;
+import dev.patchbay.core.ConfigGeneration;
+import dev.patchbay.core.FilterDef;
 import dev.patchbay.core.Frontend;
 import dev.patchbay.core.Server;
 import dev.patchbay.core.Service;
 import dev.patchbay.core.SessionRegistry;
 import dev.patchbay.core.Termination;
+import dev.patchbay.filter.Filter;
+import dev.patchbay.net.BoundListener;
 import dev.patchbay.net.HealthChecker;
 import dev.patchbay.net.Transport;
 import dev.patchbay.tcp.TcpListener;
@@ -16,7 +20,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,17 +30,26 @@ import org.slf4j.LoggerFactory;
 /**
  * One running proxy: the model built from a configuration, the data-plane event loops, the
  * listeners, the health checks and the two admin views. Tests start as many as they like.
+ *
+ * <p>The model changes at run time ({@link RuntimeConfig}): the maps of servers, services, listeners
+ * and filters are immutable copies published through volatile fields, so readers (the data plane,
+ * both admin views) never lock and always see one consistent map.
  */
 public final class Patchbay implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Patchbay.class);
 
-    private final PatchbayConfig config;
+    private volatile PatchbayConfig config;
     private final Transport transport;
-    private final SessionRegistry sessions = new SessionRegistry();
-    private final Map<String, Server> servers = new LinkedHashMap<>();
-    private final Map<String, Service> services = new LinkedHashMap<>();
-    private final Map<String, Frontend> frontends = new LinkedHashMap<>();
-    private final List<TcpListener> listeners = new ArrayList<>();
+    private final ConfigGeneration generation = new ConfigGeneration();
+    private final SessionRegistry sessions = new SessionRegistry(generation);
+    private volatile Map<String, Server> servers = Map.of();
+    private volatile Map<String, Service> services = Map.of();
+    private volatile Map<String, Frontend> frontends = Map.of();
+    private volatile Map<String, Filter> filters = Map.of();
+    private volatile List<BoundListener> listeners = List.of();
+    private final RuntimeConfig runtimeConfig;
+    private int nextServerId = 1;
+    private int nextProxyId = 1;
     private final long startedNanos = System.nanoTime();
     private final long startedEpochMillis = System.currentTimeMillis();
     private EventLoopGroup workers;
@@ -55,30 +67,78 @@ public final class Patchbay implements AutoCloseable {
         this.config = config;
         this.transport = transport;
         buildModel();
+        this.runtimeConfig = new RuntimeConfig(this, config);
     }
 
     private void buildModel() {
-        int serverId = 1;
+        Map<String, Filter> fs = new LinkedHashMap<>();
+        for (PatchbayConfig.FilterConfig fc : config.filters()) {
+            fs.put(fc.name(), Filter.create(fc));
+        }
+        Map<String, Server> ss = new LinkedHashMap<>();
         for (PatchbayConfig.ServerConfig sc : config.servers()) {
-            servers.put(sc.name(), new Server(sc.name(), serverId++, sc.address(), sc.port(),
-                    resolve(sc.address(), sc.port()), sc.weight(), sc.maxConnections(), sc.healthCheck()));
+            ss.put(sc.name(), newServer(sc));
         }
         // HAProxy numbers proxies from 1 with GLOBAL as 0; services and listeners share the sequence.
-        int proxyId = 1;
+        long gen = generation.current();
+        Map<String, Service> svcs = new LinkedHashMap<>();
         for (PatchbayConfig.ServiceConfig sc : config.services()) {
-            List<Server> list = sc.servers().stream().map(servers::get).toList();
-            services.put(sc.name(), new Service(sc.name(), proxyId++, sc.settings(), list));
+            svcs.put(sc.name(), new Service(sc.name(), nextProxyId++, sc.settings(),
+                    sc.servers().stream().map(ss::get).toList(), filterList(sc.filters(), fs), gen));
         }
+        Map<String, Frontend> fes = new LinkedHashMap<>();
         for (PatchbayConfig.ListenerConfig lc : config.listeners()) {
-            String label = (lc.address().contains(":") ? "ipv6@[" + lc.address() + "]:" : "ipv4@" + lc.address() + ":")
-                    + lc.port();
-            frontends.put(lc.name(), new Frontend(lc.name(), proxyId++, 1, lc.protocol(), label,
-                    services.get(lc.service()), 0));
+            fes.put(lc.name(), newFrontend(lc, svcs.get(lc.service())));
         }
+        filters = java.util.Collections.unmodifiableMap(fs);
+        servers = java.util.Collections.unmodifiableMap(ss);
+        services = java.util.Collections.unmodifiableMap(svcs);
+        frontends = java.util.Collections.unmodifiableMap(fes);
     }
 
-    /** Resolved once at start-up, off every event loop. The address stays as configured for display. */
-    private static InetSocketAddress resolve(String host, int port) {
+    /** A new server object with the next server id. */
+    Server newServer(PatchbayConfig.ServerConfig sc) {
+        return new Server(sc.name(), nextServerId++, sc.address(), sc.port(), resolve(sc.address(), sc.port()),
+                sc.weight(), sc.maxConnections(), sc.healthCheck());
+    }
+
+    /** A new listener frontend with the next proxy id. */
+    Frontend newFrontend(PatchbayConfig.ListenerConfig lc, Service service) {
+        return new Frontend(lc.name(), nextProxyId++, 1, lc.protocol(), bindLabel(lc), service, 0);
+    }
+
+    int nextProxyId() {
+        return nextProxyId++;
+    }
+
+    static String bindLabel(PatchbayConfig.ListenerConfig lc) {
+        return (lc.address().contains(":") ? "ipv6@[" + lc.address() + "]:" : "ipv4@" + lc.address() + ":") + lc.port();
+    }
+
+    static List<FilterDef> filterList(List<String> names, Map<String, Filter> fs) {
+        return names.stream().<FilterDef>map(fs::get).toList();
+    }
+
+    /** Binds a listener of either protocol (MariaDB mode adds its listener here). */
+    BoundListener bindListener(PatchbayConfig.ListenerConfig lc, Frontend frontend) throws Exception {
+        TcpListener l = new TcpListener(this, lc, frontend);
+        l.bind();
+        return l;
+    }
+
+    /** Publishes a new model: called by {@link RuntimeConfig} under its lock, after everything was prepared. */
+    void publish(PatchbayConfig config, Map<String, Server> servers, Map<String, Service> services,
+                 Map<String, Frontend> frontends, Map<String, Filter> filters, List<BoundListener> listeners) {
+        this.servers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(servers));
+        this.services = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(services));
+        this.frontends = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(frontends));
+        this.filters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(filters));
+        this.listeners = List.copyOf(listeners);
+        this.config = config;
+    }
+
+    /** Resolved when the server is created, off every event loop. The address stays as configured for display. */
+    static InetSocketAddress resolve(String host, int port) {
         try {
             return new InetSocketAddress(InetAddress.getByName(host), port);
         } catch (UnknownHostException e) {
@@ -96,10 +156,13 @@ public final class Patchbay implements AutoCloseable {
         log.info("Patchbay {} starting: {} worker threads, {} transport{}", Version.VERSION, threads,
                 transport.name(), transport.isEpoll() ? "" : " (epoll unavailable: " + Transport.epollUnavailableReason() + ")");
         try {
-            for (PatchbayConfig.ListenerConfig lc : config.listeners()) {
-                TcpListener l = new TcpListener(this, lc, frontends.get(lc.name()));
-                l.bind();
-                listeners.add(l);
+            List<BoundListener> bound = new ArrayList<>();
+            try {
+                for (PatchbayConfig.ListenerConfig lc : config.listeners()) {
+                    bound.add(bindListener(lc, frontends.get(lc.name())));
+                }
+            } finally {
+                listeners = List.copyOf(bound);
             }
             healthChecker = new HealthChecker(this);
             healthChecker.start();
@@ -128,21 +191,41 @@ public final class Patchbay implements AutoCloseable {
         return sessions;
     }
 
+    /** The servers now, by name (an immutable copy; the next change publishes another). */
     public Map<String, Server> servers() {
-        return Collections.unmodifiableMap(servers);
+        return servers;
     }
 
     public Map<String, Service> services() {
-        return Collections.unmodifiableMap(services);
+        return services;
     }
 
     /** The listeners' frontends, by listener name (runtime API frontends are the runtime API's). */
     public Map<String, Frontend> frontends() {
-        return Collections.unmodifiableMap(frontends);
+        return frontends;
     }
 
-    public List<TcpListener> listeners() {
-        return Collections.unmodifiableList(listeners);
+    /** The filters now, by name. */
+    public Map<String, Filter> filters() {
+        return filters;
+    }
+
+    public List<BoundListener> listeners() {
+        return listeners;
+    }
+
+    /** The configuration generation: 1 at start, +1 per change made at run time. */
+    public ConfigGeneration generation() {
+        return generation;
+    }
+
+    /** Creates, changes and destroys objects at run time (the REST API uses it). */
+    public RuntimeConfig runtimeConfig() {
+        return runtimeConfig;
+    }
+
+    HealthChecker healthChecker() {
+        return healthChecker;
     }
 
     /** The data-plane event loops. Sessions and their backend connections live here. */
@@ -177,7 +260,7 @@ public final class Patchbay implements AutoCloseable {
 
     /** The address a listener is bound to (its real port when configured with port=0). */
     public InetSocketAddress listenerAddress(String name) {
-        for (TcpListener l : listeners) {
+        for (BoundListener l : listeners) {
             if (l.name().equals(name)) {
                 return l.boundAddress();
             }
@@ -191,7 +274,7 @@ public final class Patchbay implements AutoCloseable {
      */
     public void stop(long graceNanos) throws InterruptedException {
         stopping = true;
-        for (TcpListener l : listeners) {
+        for (BoundListener l : listeners) {
             l.close();
         }
         long deadline = System.nanoTime() + graceNanos;
@@ -216,17 +299,23 @@ public final class Patchbay implements AutoCloseable {
     }
 
     private int proxiedSessionCount() {
+        // From the registry: sessions of listeners destroyed at run time count too.
         int n = 0;
-        for (Frontend f : frontends.values()) {
-            n += (int) f.currentSessions();
+        for (dev.patchbay.core.Session s : sessions.snapshot()) {
+            if (s.service() != null) {
+                n++;
+            }
         }
         return n;
     }
 
     private void closeNow() {
         stopping = true;
-        for (TcpListener l : listeners) {
+        for (BoundListener l : listeners) {
             l.close();
+        }
+        for (Filter f : filters.values()) {
+            f.retire();
         }
         if (healthChecker != null) {
             healthChecker.close();

@@ -78,7 +78,7 @@ public final class ConfigLoader {
         if (dir != null && Files.isDirectory(dir)) {
             runtime.addAll(readRuntimeDir(dir, errors));
         }
-        return build(file, main, dir, runtime, errors);
+        return build(file, text, main, dir, runtime, errors);
     }
 
     /**
@@ -89,7 +89,7 @@ public final class ConfigLoader {
             throws ConfigException {
         List<String> errors = new ArrayList<>();
         List<IniParser.Section> main = IniParser.parse(file, text, errors);
-        return build(file, main, runtimeDir, runtime, errors);
+        return build(file, text, main, runtimeDir, runtime, errors);
     }
 
     /** {@code runtime_config_dir} of the main file's [patchbay] section (relative to the file), else the default. */
@@ -193,7 +193,7 @@ public final class ConfigLoader {
         return placed;
     }
 
-    private static PatchbayConfig build(String file, List<IniParser.Section> main, Path runtimeDir,
+    private static PatchbayConfig build(String file, String text, List<IniParser.Section> main, Path runtimeDir,
                                         List<Source> runtime, List<String> errors) throws ConfigException {
         List<Placed> sections = merge(file, main, runtime, errors);
 
@@ -265,7 +265,7 @@ public final class ConfigLoader {
         }
         return new PatchbayConfig(file, global, List.copyOf(servers), List.copyOf(services),
                 List.copyOf(listeners), List.copyOf(sockets), List.copyOf(filters),
-                runtimeDir == null ? null : runtimeDir.toString(), Map.copyOf(origins));
+                runtimeDir == null ? null : runtimeDir.toString(), Map.copyOf(origins), text, List.copyOf(runtime));
     }
 
     private static PatchbayConfig.Global global(SectionReader r) {

@@ -12,6 +12,9 @@ import java.util.Map;
  * @param runtimeDir where objects created or changed at run time are kept (one {@code <name>.cnf} each),
  *                   null when changes are not persisted
  * @param origins    where each object (by section name) was defined
+ * @param text       the main file's text as it was read (runtime changes are validated against it, not
+ *                   against a file that may have been edited since)
+ * @param runtimeFiles the runtime object files this configuration was built with
  */
 public record PatchbayConfig(
         String source,
@@ -22,7 +25,16 @@ public record PatchbayConfig(
         List<StatsSocketConfig> statsSockets,
         List<FilterConfig> filters,
         String runtimeDir,
-        Map<String, Origin> origins) {
+        Map<String, Origin> origins,
+        String text,
+        List<ConfigLoader.Source> runtimeFiles) {
+
+    @Override
+    public String toString() {
+        return "PatchbayConfig[" + source + ": " + servers.size() + " servers, " + services.size() + " services, "
+                + listeners.size() + " listeners, " + filters.size() + " filters, " + runtimeFiles.size()
+                + " runtime files]";
+    }
 
     /**
      * Where an object was defined: file and line of its section; {@code runtime} when the file is a

@@ -22,7 +22,7 @@ public final class Frontend {
     private final int id;
     private final int listenerId;
     private final String protocol;
-    private final String bindLabel;
+    private volatile String bindLabel;
     private final Service service;
     private final long idleTimeoutNanos;
     private final LongAdder totalSessions = new LongAdder();
@@ -57,6 +57,11 @@ public final class Frontend {
 
     public String bindLabel() {
         return bindLabel;
+    }
+
+    /** The listener was bound to another address at run time. */
+    public void setBindLabel(String bindLabel) {
+        this.bindLabel = bindLabel;
     }
 
     public Service service() {

@@ -120,6 +120,10 @@ public final class Server {
         this.initialWeight = weight;
         this.maxConnections = maxConnections;
         this.healthCheck = healthCheck;
+        if (healthCheck.kind() == CheckKind.NONE && health != Health.UP) {
+            // No more checks: a server without checks is always up.
+            setHealth(Health.UP);
+        }
     }
 
     /** The server was destroyed at run time; sessions on it go on, its health check stops. */

@@ -43,6 +43,7 @@ public final class Service {
     private final String name;
     private final int id;
     private volatile Snapshot current;
+    private volatile boolean retired;
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder totalConnections = new LongAdder();
     private final LongAdder refused = new LongAdder();
@@ -85,6 +86,15 @@ public final class Service {
     }
 
     /** The current settings (a session uses {@link Session#serviceSettings()}, its own snapshot's). */
+    /** The service was destroyed at run time: its sessions go on but can no longer be restarted. */
+    public void retire() {
+        retired = true;
+    }
+
+    public boolean retired() {
+        return retired;
+    }
+
     public ServiceSettings settings() {
         return current.settings();
     }

@@ -113,6 +113,11 @@ public final class SessionControl {
                     + " connection with no backend");
             return done;
         }
+        if (session.service() != null && session.service().retired()) {
+            done.complete("Session " + session.id() + " cannot be restarted: its service '" + session.service().name()
+                    + "' was destroyed");
+            return done;
+        }
         session.execute(() -> {
             if (closed || !session.state().isLive()) {
                 done.complete("Session " + session.id() + " is closing");

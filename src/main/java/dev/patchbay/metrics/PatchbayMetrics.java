@@ -89,27 +89,27 @@ public final class PatchbayMetrics {
 
     private void register() {
         gauge("patchbay_listener_sessions_current", "Sessions open now, by listener", "listener",
-                patchbay.frontends().values(), Frontend::name, f -> f.currentSessions());
+                () -> patchbay.frontends().values(), Frontend::name, f -> f.currentSessions());
         counter("patchbay_listener_sessions", "Sessions accepted since start, by listener", "listener",
-                patchbay.frontends().values(), Frontend::name, f -> f.totalSessions());
+                () -> patchbay.frontends().values(), Frontend::name, f -> f.totalSessions());
 
         gauge("patchbay_service_sessions_current", "Sessions holding a service slot now, by service", "service",
-                patchbay.services().values(), Service::name, s -> s.connections());
+                () -> patchbay.services().values(), Service::name, s -> s.connections());
         counter("patchbay_service_sessions", "Sessions that took a service slot since start, by service", "service",
-                patchbay.services().values(), Service::name, s -> s.totalConnections());
+                () -> patchbay.services().values(), Service::name, s -> s.totalConnections());
         gauge("patchbay_service_queued", "Sessions waiting for a slot now, by service", "service",
-                patchbay.services().values(), Service::name, s -> s.queued());
+                () -> patchbay.services().values(), Service::name, s -> s.queued());
         counter("patchbay_service_refused", "Sessions refused at max_connections (when_full=refuse), by service",
-                "service", patchbay.services().values(), Service::name, s -> s.refused());
+                "service", () -> patchbay.services().values(), Service::name, s -> s.refused());
 
         gauge("patchbay_server_connections_current", "Sessions connected or connecting to the server now", "server",
-                patchbay.servers().values(), Server::name, s -> s.connections());
+                () -> patchbay.servers().values(), Server::name, s -> s.connections());
         counter("patchbay_server_connections", "Connections to the server since start", "server",
-                patchbay.servers().values(), Server::name, s -> s.totalConnections());
+                () -> patchbay.servers().values(), Server::name, s -> s.totalConnections());
         counter("patchbay_server_connect_errors", "Failed connection attempts to the server", "server",
-                patchbay.servers().values(), Server::name, s -> s.connectFailures());
+                () -> patchbay.servers().values(), Server::name, s -> s.connectFailures());
         gauge("patchbay_server_up", "1 when the health check says the server is up, else 0", "server",
-                patchbay.servers().values(), Server::name, s -> s.health() == Server.Health.UP ? 1 : 0);
+                () -> patchbay.servers().values(), Server::name, s -> s.health() == Server.Health.UP ? 1 : 0);
         GaugeWithCallback.builder()
                 .name("patchbay_server_admin_state")
                 .help("1 for the server's operator-set state: ready, drain or maintenance")
@@ -159,19 +159,20 @@ public final class PatchbayMetrics {
                 .register(registry);
     }
 
-    private <T> void gauge(String name, String help, String label, java.util.Collection<T> items,
+    /** {@code items} is read at each scrape: objects created or destroyed at run time appear and go. */
+    private <T> void gauge(String name, String help, String label,
+                           java.util.function.Supplier<java.util.Collection<T>> items,
                            java.util.function.Function<T, String> labelOf, ToDoubleFunction<T> value) {
-        List<T> list = List.copyOf(items);
         GaugeWithCallback.builder().name(name).help(help).labelNames(label)
-                .callback(cb -> list.forEach(i -> cb.call(value.applyAsDouble(i), labelOf.apply(i))))
+                .callback(cb -> items.get().forEach(i -> cb.call(value.applyAsDouble(i), labelOf.apply(i))))
                 .register(registry);
     }
 
-    private <T> void counter(String name, String help, String label, java.util.Collection<T> items,
+    private <T> void counter(String name, String help, String label,
+                             java.util.function.Supplier<java.util.Collection<T>> items,
                              java.util.function.Function<T, String> labelOf, ToDoubleFunction<T> value) {
-        List<T> list = List.copyOf(items);
         CounterWithCallback.builder().name(name).help(help).labelNames(label)
-                .callback(cb -> list.forEach(i -> cb.call(value.applyAsDouble(i), labelOf.apply(i))))
+                .callback(cb -> items.get().forEach(i -> cb.call(value.applyAsDouble(i), labelOf.apply(i))))
                 .register(registry);
     }
 }

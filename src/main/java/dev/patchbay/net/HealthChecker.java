@@ -12,7 +12,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +30,8 @@ public final class HealthChecker implements AutoCloseable {
 
     private final Patchbay patchbay;
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    /** Servers with a check task running; each check re-reads its server's settings. */
+    private final Set<Server> checked = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
     private volatile boolean closed;
 
     public HealthChecker(Patchbay patchbay) {
@@ -35,11 +40,20 @@ public final class HealthChecker implements AutoCloseable {
 
     public void start() {
         for (Server s : patchbay.servers().values()) {
-            if (s.healthCheck().kind() == Server.CheckKind.TCP) {
-                EventLoop loop = patchbay.workers().next();
-                schedule(loop, s, 0);
-            }
+            watch(s);
         }
+    }
+
+    /**
+     * Starts checking {@code s} if it has {@code health_check=tcp} and is not checked yet: for servers
+     * created or changed at run time. A check task ends by itself when its server is destroyed or its
+     * check switched off.
+     */
+    public void watch(Server s) {
+        if (closed || s.retired() || s.healthCheck().kind() != Server.CheckKind.TCP || !checked.add(s)) {
+            return;
+        }
+        schedule(patchbay.workers().next(), s, 0);
     }
 
     private void schedule(EventLoop loop, Server s, long delayNanos) {
@@ -54,6 +68,10 @@ public final class HealthChecker implements AutoCloseable {
 
     private void check(EventLoop loop, Server s) {
         Server.HealthCheck hc = s.healthCheck();
+        if (s.retired() || hc.kind() != Server.CheckKind.TCP) {
+            checked.remove(s);
+            return;
+        }
         long started = System.nanoTime();
         if (s.address().isUnresolved()) {
             record(s, false, "address does not resolve");

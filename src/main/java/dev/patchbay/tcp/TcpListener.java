@@ -3,6 +3,7 @@ package dev.patchbay.tcp;
 import dev.patchbay.Patchbay;
 import dev.patchbay.config.PatchbayConfig;
 import dev.patchbay.core.Frontend;
+import dev.patchbay.net.BoundListener;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -17,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** A {@code protocol=tcp} listener: accepts clients onto the worker loops and gives each a {@link TcpSession}. */
-public final class TcpListener {
+public final class TcpListener implements BoundListener {
     private static final Logger log = LoggerFactory.getLogger(TcpListener.class);
 
     private final Patchbay patchbay;
@@ -32,6 +33,7 @@ public final class TcpListener {
         this.frontend = frontend;
     }
 
+    @Override
     public String name() {
         return config.name();
     }
@@ -71,11 +73,13 @@ public final class TcpListener {
         log.info("Listener {} on {} -> service {}", config.name(), boundAddress(), config.service());
     }
 
+    @Override
     public InetSocketAddress boundAddress() {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
     /** Stops accepting; sessions already accepted go on. */
+    @Override
     public void close() {
         if (serverChannel != null && serverChannel.isOpen()) {
             serverChannel.close().syncUninterruptibly();

@@ -29,8 +29,17 @@ final class TcpRelayHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelActive();
     }
 
+    /** A backend channel that is not (or no longer) the session's backend: a restart's candidate or the replaced one. */
+    private boolean other(ChannelHandlerContext ctx) {
+        return !clientSide && !session.isCurrentBackend(ctx.channel());
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (other(ctx)) {
+            session.onOtherBackendRead(ctx.channel(), (ByteBuf) msg);
+            return;
+        }
         long t0 = Profiling.enabled() ? System.nanoTime() : 0;
         session.onRead(clientSide, (ByteBuf) msg);
         if (t0 != 0) {
@@ -40,16 +49,25 @@ final class TcpRelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (other(ctx)) {
+            return;
+        }
         session.onReadComplete(clientSide);
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (other(ctx)) {
+            return;
+        }
         session.onWritabilityChanged(clientSide, ctx.channel().isWritable());
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (other(ctx)) {
+            return;
+        }
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
             session.onInputShutdown(clientSide);
         }
@@ -57,11 +75,20 @@ final class TcpRelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (other(ctx)) {
+            session.onOtherBackendInactive(ctx.channel());
+            return;
+        }
         session.onInactive(clientSide);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (other(ctx)) {
+            // The channel closes; its inactive event says what it means for a restart.
+            ctx.close();
+            return;
+        }
         session.onError(clientSide, cause);
     }
 }

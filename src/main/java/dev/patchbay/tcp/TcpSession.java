@@ -1,7 +1,9 @@
 package dev.patchbay.tcp;
 
 import dev.patchbay.Patchbay;
+import dev.patchbay.core.FilterDef;
 import dev.patchbay.core.Frontend;
+import dev.patchbay.core.LiveSession;
 import dev.patchbay.core.Server;
 import dev.patchbay.core.Service;
 import dev.patchbay.core.ServiceSettings;
@@ -10,6 +12,7 @@ import dev.patchbay.core.SessionIo;
 import dev.patchbay.core.SessionState;
 import dev.patchbay.core.Termination;
 import dev.patchbay.core.Termination.Cause;
+import dev.patchbay.filter.TcpFilterChain;
 import dev.patchbay.logging.AccessLog;
 import dev.patchbay.logging.SessionLog;
 import io.netty.bootstrap.Bootstrap;
@@ -28,8 +31,10 @@ import java.net.ConnectException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One TCP-mode session: the client channel, its backend channel on the same event loop, and the
@@ -38,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every way a session can end goes through {@link #terminate(Termination)}.
  */
-final class TcpSession implements SessionIo, Service.Waiter {
+final class TcpSession implements SessionIo, Service.Waiter, LiveSession {
     /** How long a closing side may take to drain what is still queued for it. */
     private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -68,6 +73,10 @@ final class TcpSession implements SessionIo, Service.Waiter {
      * reads when the client half-closes (RDHUP), so a request and its FIN can arrive early.
      */
     private final ArrayDeque<ByteBuf> early = new ArrayDeque<>(2);
+    /** The session's filters (session-level, then the service's), null while it has none. */
+    private TcpFilterChain filters;
+    /** Restart, filter swap and the TCP idle test (see {@link TcpRestart}). */
+    private final TcpRestart restart = new TcpRestart(this);
 
     TcpSession(Patchbay patchbay, Frontend frontend, int threadIndex) {
         this.patchbay = patchbay;
@@ -85,6 +94,10 @@ final class TcpSession implements SessionIo, Service.Waiter {
         session = patchbay.sessions().open(frontend, ch.remoteAddress(), ch.localAddress(), this,
                 new SessionState.Queued(now));
         SessionLog.info(session, "Accepted {} on listener {}", ch.remoteAddress(), frontend.name());
+        List<FilterDef> serviceFilters = session.config().filters();
+        if (!serviceFilters.isEmpty()) {
+            filters = TcpFilterChain.forService(session, serviceFilters);
+        }
         if (patchbay.isStopping()) {
             terminate(Termination.of(Cause.SHUTDOWN));
             return;
@@ -279,6 +292,9 @@ final class TcpSession implements SessionIo, Service.Waiter {
             buf.release();
             return;
         }
+        if (filters != null) {
+            buf = fromClient ? filters.fromClient(buf) : filters.fromServer(buf);
+        }
         if (!established) {
             early.add(buf);
             return;
@@ -392,6 +408,10 @@ final class TcpSession implements SessionIo, Service.Waiter {
         }
         closing = true;
         session.setState(new SessionState.Closing(t));
+        restart.sessionClosing();
+        if (filters != null) {
+            filters.close();
+        }
         if (timer != null) {
             timer.cancel(false);
             timer = null;
@@ -484,6 +504,120 @@ final class TcpSession implements SessionIo, Service.Waiter {
         }
     }
 
+    // ---- live control (LiveSession; the work is in TcpRestart) -----------------------------------
+
+    @Override
+    public long idleSinceNanos() {
+        if (!established || closing || !early.isEmpty() || flushBackend || flushClient) {
+            return -1;
+        }
+        int shut = Session.CLIENT_INPUT_SHUT | Session.CLIENT_OUTPUT_SHUT | Session.SERVER_INPUT_SHUT
+                | Session.SERVER_OUTPUT_SHUT;
+        if ((session.flags() & shut) != 0 || pending(client) > 0 || pending(backend) > 0) {
+            return -1;
+        }
+        return Math.max(session.lastClientActivityNanos(), session.lastServerActivityNanos());
+    }
+
+    @Override
+    public long quietNanos() {
+        return patchbay.config().global().idleQuietNanos();
+    }
+
+    @Override
+    public boolean inTransaction() {
+        return false;
+    }
+
+    @Override
+    public void restartBackend(Service.Snapshot target, Consumer<String> done) {
+        restart.restart(target, done);
+    }
+
+    @Override
+    public CompletionStage<PreparedFilters> prepareFilters(List<FilterDef> defs) {
+        return TcpRestart.prepareFilters(session, defs);
+    }
+
+    @Override
+    public void installFilters(PreparedFilters chain) {
+        if (filters == null) {
+            filters = new TcpFilterChain();
+        }
+        filters.replaceSessionPart(TcpRestart.sessionsOf(chain));
+    }
+
+    @Override
+    public void kill(Termination termination, String reason) {
+        terminate(termination);
+    }
+
+    // For TcpRestart (same loop).
+
+    Patchbay patchbay() {
+        return patchbay;
+    }
+
+    Service service() {
+        return service;
+    }
+
+    Channel client() {
+        return client;
+    }
+
+    boolean closing() {
+        return closing;
+    }
+
+    boolean established() {
+        return established;
+    }
+
+    boolean isCurrentBackend(Channel ch) {
+        return ch == backend;
+    }
+
+    /** Events of a backend channel that is not the session's backend: a restart's new one or the replaced one. */
+    void onOtherBackendRead(Channel ch, ByteBuf buf) {
+        restart.otherBackendRead(ch, buf);
+    }
+
+    void onOtherBackendInactive(Channel ch) {
+        restart.otherBackendInactive(ch);
+    }
+
+    TcpFilterChain filters() {
+        return filters;
+    }
+
+    void setFilters(TcpFilterChain chain) {
+        filters = chain;
+    }
+
+    /**
+     * Puts {@code newBackend} (connected, holding a slot on {@code server}) in place of the backend,
+     * closes the old connection and gives its server slot back. Returns the old channel.
+     */
+    Channel swapBackend(Channel newBackend, Server server) {
+        Channel old = backend;
+        Server oldServer = heldServer;
+        backend = newBackend;
+        heldServer = server;
+        session.setServer(server);
+        session.setBackendAddresses(newBackend.localAddress(), newBackend.remoteAddress());
+        channelsOpen++;
+        newBackend.closeFuture().addListener(f -> channelClosed());
+        if (oldServer != null) {
+            oldServer.release();
+            service.serverSlotFreed();
+        }
+        old.close();
+        newBackend.config().setAutoRead(true);
+        armTimer();
+        return old;
+    }
+
     // ---- SessionIo ----------------------------------------------------------------------------
 
     @Override
@@ -535,7 +669,7 @@ final class TcpSession implements SessionIo, Service.Waiter {
         return ch instanceof UnixChannel u && ch.isOpen() ? u.fd().intValue() : -1;
     }
 
-    private static long pending(Channel ch) {
+    static long pending(Channel ch) {
         if (ch == null) {
             return 0;
         }

@@ -22,7 +22,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.File;
 import java.net.InetSocketAddress;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -253,11 +252,6 @@ public final class RestApi implements AutoCloseable {
 
     SessionEvents events() {
         return events;
-    }
-
-    /** Names of the filters that exist. Patchbay has none yet (filters arrive with a later issue). */
-    Set<String> filterNames() {
-        return Set.of();
     }
 
     /** The body limit: 413 with an error body, then the connection is closed. */

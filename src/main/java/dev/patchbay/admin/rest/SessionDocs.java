@@ -1,8 +1,10 @@
 package dev.patchbay.admin.rest;
 
+import dev.patchbay.core.FilterDef;
 import dev.patchbay.core.LogLevels;
 import dev.patchbay.core.Server;
 import dev.patchbay.core.Session;
+import dev.patchbay.core.SessionControl;
 import dev.patchbay.core.SessionIo;
 import dev.patchbay.core.SessionState;
 import java.net.InetSocketAddress;
@@ -29,8 +31,9 @@ final class SessionDocs {
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
     /** The attributes a session resource has; a render may be limited to some of them. */
-    static final Set<String> ATTRIBUTES = Set.of("client", "connected", "connections", "idle", "io_activity", "log",
-            "memory", "parameters", "port", "queries", "remote", "seconds_alive", "state", "thread", "user");
+    static final Set<String> ATTRIBUTES = Set.of("client", "connected", "connections", "control", "generation", "idle",
+            "io_activity", "log", "memory", "parameters", "port", "queries", "remote", "seconds_alive", "state", "thread",
+            "user");
 
     private SessionDocs() {}
 
@@ -77,6 +80,16 @@ final class SessionDocs {
             services.putObject("links")
                     .put("self", base + "sessions/" + id + "/relationships/services/")
                     .put("related", base + "services/");
+        }
+        if (!s.sessionFilters().isEmpty()) {
+            ObjectNode filters = rel.putObject("filters");
+            ArrayNode fd = filters.putArray("data");
+            for (FilterDef f : s.sessionFilters()) {
+                fd.addObject().put("id", f.name()).put("type", "filters");
+            }
+            filters.putObject("links")
+                    .put("self", base + "sessions/" + id + "/relationships/filters/")
+                    .put("related", base + "filters/");
         }
         ObjectNode a = o.putObject("attributes");
         SessionState st = s.state();
@@ -133,11 +146,65 @@ final class SessionDocs {
         if (want(attrs, "queries")) {
             a.putArray("queries");
         }
+        if (want(attrs, "generation")) {
+            a.put("generation", s.generation());
+        }
+        if (want(attrs, "control")) {
+            a.set("control", control(s, now));
+        }
         if (want(attrs, "log")) {
             ArrayNode log = a.putArray("log");
             for (String line : s.trace().lines()) {
                 log.add(line);
             }
+        }
+        return o;
+    }
+
+    /**
+     * Patchbay's live control of the session (docs/live-control.md): the generation it started under, its
+     * restarts, and what is pending (a restart and what it waits for, a ttl kill, a filter chain).
+     */
+    private static ObjectNode control(Session s, long now) {
+        SessionControl c = s.control();
+        ObjectNode o = Json.object();
+        o.put("started_generation", s.startGeneration());
+        o.put("restarts", c.restarts());
+        SessionControl.PendingRestart pr = c.pendingRestart();
+        if (pr == null) {
+            o.putNull("pending_restart");
+        } else {
+            ObjectNode p = o.putObject("pending_restart");
+            p.put("requested_by", pr.by());
+            p.put("seconds_ago", Math.max(0, now - pr.requestedNanos()) / 1e9);
+            p.put("waiting_for", pr.waitingFor());
+            p.put("not_before_seconds", Math.max(0, pr.notBeforeNanos() - now) / 1e9);
+        }
+        SessionControl.RestartResult lr = c.lastRestart();
+        if (lr == null) {
+            o.putNull("last_restart");
+        } else {
+            ObjectNode p = o.putObject("last_restart");
+            p.put("result", lr.ok() ? "ok" : "failed");
+            p.put("detail", lr.detail());
+            p.put("at", HTTP_DATE.format(Instant.ofEpochMilli(lr.atEpochMillis())));
+            p.put("generation", lr.generation());
+        }
+        SessionControl.PendingKill pk = c.pendingKill();
+        if (pk == null) {
+            o.putNull("pending_kill");
+        } else {
+            ObjectNode p = o.putObject("pending_kill");
+            p.put("seconds_left", Math.max(0, pk.deadlineNanos() - now) / 1e9);
+            p.put("safe", pk.safe());
+            p.put("requested_by", pk.by());
+        }
+        SessionControl.PendingFilters pf = c.pendingFilters();
+        if (pf == null) {
+            o.putNull("pending_filters");
+        } else {
+            ArrayNode names = o.putArray("pending_filters");
+            pf.names().forEach(names::add);
         }
         return o;
     }

@@ -1,10 +1,12 @@
 package dev.patchbay.admin.rest;
 
+import dev.patchbay.config.Durations;
+import dev.patchbay.core.FilterDef;
 import dev.patchbay.core.LogLevels;
 import dev.patchbay.core.Session;
 import dev.patchbay.core.Termination;
+import dev.patchbay.filter.Filter;
 import dev.patchbay.logging.SessionLog;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -12,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -41,8 +43,6 @@ final class SessionsResource {
     }
 
     private final RestApi api;
-    /** Pending {@code DELETE ?ttl=N} kills, by session id. Touched on the REST loop only. */
-    private final Map<Long, ScheduledFuture<?>> ttlKills = new ConcurrentHashMap<>();
 
     SessionsResource(RestApi api) {
         this.api = api;
@@ -59,16 +59,11 @@ final class SessionsResource {
         routes.sync("GET", "sessions/:id/relationships/services", this::servicesRelationship);
         routes.sync("GET", "sessions/:id/relationships/filters", this::filtersRelationship);
         routes.add("PATCH", "sessions/:id/relationships/filters", this::patchFilters);
-        routes.sync("POST", "sessions/:id/restart", this::restart);
+        routes.add("POST", "sessions/:id/restart", this::restart);
     }
 
     void close() {
-        ttlKills.values().forEach(f -> f.cancel(false));
-        ttlKills.clear();
-    }
-
-    int pendingTtlKills() {
-        return ttlKills.size();
+        // Pending ttl kills, restarts and filter swaps live in each session's control, on its own loop.
     }
 
     // ---- lookup -------------------------------------------------------------------------------
@@ -161,8 +156,10 @@ final class SessionsResource {
         Session s = find(r);
         String base = r.linkBase();
         ObjectNode doc = Json.object();
-        // Patchbay has no filters yet, so no session has session-level filters.
-        doc.putArray("data");
+        ArrayNode data = doc.putArray("data");
+        for (FilterDef f : s.sessionFilters()) {
+            data.addObject().put("id", f.name()).put("type", "filters");
+        }
         doc.putObject("links").put("self", base + "sessions/" + s.id() + "/relationships/filters/")
                 .put("related", base + "filters/");
         return ApiResponse.ok(doc);
@@ -175,7 +172,7 @@ final class SessionsResource {
     // ---- PATCH --------------------------------------------------------------------------------
 
     /** A validated PATCH: the log bits to set and clear, and the new session filter list (null: untouched). */
-    private record Update(int set, int clear, List<String> filters) {}
+    private record Update(int set, int clear, List<FilterDef> filters) {}
 
     private CompletableFuture<ApiResponse> patch(ApiRequest r) {
         Session s = find(r);
@@ -219,8 +216,8 @@ final class SessionsResource {
             filters = attributes.path("relationships").get("filters");
             where = "data.attributes.relationships.filters.data";
         }
-        List<String> filterNames = filters == null ? null : filterNames(filters.get("data"), where);
-        Update u = new Update(set, clear, filterNames);
+        List<FilterDef> filterDefs = filters == null ? null : filterDefs(s, filters.get("data"), where);
+        Update u = new Update(set, clear, filterDefs);
         r.action = "session_patch";
         return apply(r, s, u);
     }
@@ -228,19 +225,20 @@ final class SessionsResource {
     private CompletableFuture<ApiResponse> patchFilters(ApiRequest r) {
         Session s = find(r);
         JsonNode body = r.requireJson();
-        List<String> names = filterNames(body.get("data"), "data");
+        List<FilterDef> defs = filterDefs(s, body.get("data"), "data");
         r.action = "session_patch";
-        return apply(r, s, new Update(0, 0, names));
+        return apply(r, s, new Update(0, 0, defs));
     }
 
     /**
-     * The filter names of a relationship's {@code data}. An empty array, null or a non-array clears the
-     * session's filters (maxctrl clears with {@code []}). Any name is an error: no filter exists yet.
+     * The filters of a relationship's {@code data} (MaxScale §3.7): each {@code id} must be a string naming a
+     * filter; an empty array, null or a non-array clears the session's filters (maxctrl clears with
+     * {@code []}); the same filter may appear twice.
      */
-    private List<String> filterNames(JsonNode arr, String where) {
+    private List<FilterDef> filterDefs(Session s, JsonNode arr, String where) {
         List<String> names = new ArrayList<>();
         if (arr == null || !arr.isArray()) {
-            return names;
+            return List.of();
         }
         for (int i = 0; i < arr.size(); i++) {
             JsonNode id = arr.get(i).get("id");
@@ -250,17 +248,42 @@ final class SessionsResource {
             }
             names.add(id.stringValue());
         }
+        Map<String, Filter> all = api.patchbay().filters();
+        List<FilterDef> defs = new ArrayList<>();
         for (String n : names) {
-            if (api.filterNames().contains(n)) {
-                continue;
+            Filter f = all.get(n);
+            if (f == null) {
+                throw ApiException.badRequest("Not a valid filter: " + n);
             }
-            throw ApiException.badRequest("Not a valid filter: " + n);
+            if (!f.supports(s.frontend().protocol())) {
+                throw ApiException.badRequest("Failed to create filter session for '" + n + "': module " + f.module()
+                        + " does not work with " + s.frontend().protocol() + " sessions");
+            }
+            defs.add(f);
         }
-        return names;
+        return defs;
     }
 
     private CompletableFuture<ApiResponse> apply(ApiRequest r, Session s, Update u) {
         r.affectedSessions.add(s.id());
+        if (u.filters() != null) {
+            // The new filter sessions open first: if one cannot, nothing at all is changed.
+            String who = r.principal.user() + " via the REST API";
+            return s.control().setFilters(u.filters(), who)
+                    .handle((v, err) -> {
+                        if (err != null) {
+                            Throwable c = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                            throw ApiException.badRequest(c.getMessage());
+                        }
+                        return null;
+                    })
+                    .thenCompose(v -> applyLogFlags(r, s, u))
+                    .orTimeout(KILL_WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+        return applyLogFlags(r, s, u);
+    }
+
+    private CompletableFuture<ApiResponse> applyLogFlags(ApiRequest r, Session s, Update u) {
         CompletableFuture<ApiResponse> done = new CompletableFuture<>();
         s.execute(() -> {
             int before = s.logFlags();
@@ -293,43 +316,67 @@ final class SessionsResource {
     // ---- restart ------------------------------------------------------------------------------
 
     /**
-     * Why {@code s} cannot be restarted. Patchbay's session model has no restart request yet (nothing to
-     * record one in, no protocol that knows an idle point), so every session answers with the reason,
-     * as MaxScale answers 400 for a session it cannot restart. Returns null when it can (never, today).
+     * {@code POST /v1/sessions/:id/restart}: schedules a restart at the session's next idle moment outside a
+     * transaction (MaxScale §3.8) and answers 200 at once; 400 with the reason when it cannot be done.
      */
-    static String restartRefusal(Session s) {
-        return "Session " + s.id() + " cannot be restarted: its listener '" + s.frontend().name() + "' uses protocol '"
-                + s.frontend().protocol() + "', which has no request boundary at which the backend connection could be"
-                + " replaced safely; restart needs a protocol that knows when a session is idle (MariaDB, not yet"
-                + " available)";
-    }
-
-    private ApiResponse restart(ApiRequest r) {
+    private CompletableFuture<ApiResponse> restart(ApiRequest r) {
         Session s = find(r);
         r.affectedSessions.add(s.id());
-        String why = restartRefusal(s);
-        throw ApiException.badRequest(why);
+        r.action = "session_restart";
+        return s.control().requestRestart(r.principal.user() + " via the REST API", 0).thenApply(why -> {
+            if (why != null) {
+                throw ApiException.badRequest(why);
+            }
+            return ApiResponse.empty(200);
+        });
     }
 
+    /**
+     * {@code POST /v1/sessions/restart}: every session (or those {@code filter} selects), each at its next
+     * idle moment; with {@code spread=30s} the i-th of n sessions waits {@code i * 30s / n} first, so that a
+     * service's sessions do not all reconnect at once.
+     */
     private CompletableFuture<ApiResponse> restartAll(ApiRequest r) {
         Bulk b = bulk(r, false);
+        long spread = 0;
+        String sp = r.query("spread");
+        if (sp != null) {
+            try {
+                spread = Durations.parseNanos(sp);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("Invalid value for 'spread': " + e.getMessage());
+            }
+        }
         if (b.dryRun) {
             return CompletableFuture.completedFuture(ApiResponse.ok(b.meta(true)));
         }
-        List<String> errors = new ArrayList<>();
-        for (Session s : b.sessions) {
-            r.affectedSessions.add(s.id());
-            String why = restartRefusal(s);
-            if (why != null) {
-                errors.add(why);
-            }
-        }
-        if (!errors.isEmpty()) {
-            errors.add("Could not restart all sessions");
-            throw new ApiException(400, errors);
-        }
         r.action = "session_restart";
-        return CompletableFuture.completedFuture(ApiResponse.empty(200));
+        String who = r.principal.user() + " via the REST API";
+        int n = b.sessions.size();
+        List<CompletableFuture<String>> asks = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Session s = b.sessions.get(i);
+            r.affectedSessions.add(s.id());
+            asks.add(s.control().requestRestart(who, n == 0 ? 0 : spread * i / n));
+        }
+        long spreadNanos = spread;
+        return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<String> errors = new ArrayList<>();
+            for (CompletableFuture<String> a : asks) {
+                if (a.join() != null) {
+                    errors.add(a.join());
+                }
+            }
+            if (!errors.isEmpty()) {
+                errors.add("Could not restart all sessions");
+                throw new ApiException(400, errors);
+            }
+            if (spreadNanos > 0) {
+                log.info("Restart of {} sessions spread over {} ms (REST API, {})", n,
+                        TimeUnit.NANOSECONDS.toMillis(spreadNanos), who);
+            }
+            return ApiResponse.empty(200);
+        });
     }
 
     // ---- DELETE -------------------------------------------------------------------------------
@@ -337,15 +384,22 @@ final class SessionsResource {
     private CompletableFuture<ApiResponse> delete(ApiRequest r) {
         Session s = find(r);
         long ttl = parseTtl(r.query("ttl"));
+        String safeArg = r.query("safe");
+        Boolean safe = safeArg == null ? Boolean.FALSE : ApiRequest.parseBool(safeArg.isEmpty() ? "true" : safeArg);
+        if (safe == null) {
+            throw ApiException.badRequest("Invalid value for 'safe': '" + safeArg + "' (expected true or false)");
+        }
         r.affectedSessions.add(s.id());
         String who = r.principal.user();
         if (ttl > 0) {
             r.action = "session_kill_scheduled";
-            scheduleKill(s, ttl, who);
-            return CompletableFuture.completedFuture(ApiResponse.empty(200));
+            Termination t = Termination.killedBy(Termination.AdminInterface.REST_API, who);
+            log.info("Session {} will be killed in {} seconds{} (REST API, {})", s.id(), ttl,
+                    safe ? ", or earlier when idle" : "", who);
+            return s.control().scheduleKill(TimeUnit.SECONDS.toNanos(ttl), safe, t, who + " via the REST API",
+                    "Killed by " + who + " via the REST API").thenApply(v -> ApiResponse.empty(200));
         }
         r.action = "session_kill";
-        cancelTtl(s.id());
         return kill(List.of(s), who).thenApply(n -> ApiResponse.empty(200));
     }
 
@@ -358,37 +412,6 @@ final class SessionsResource {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
             throw ApiException.badRequest("Invalid value for 'ttl': '" + v + "' (expected a whole number of seconds)");
-        }
-    }
-
-    /** Kills {@code s} {@code ttl} seconds from now; a repeated DELETE restarts the countdown. */
-    private void scheduleKill(Session s, long ttl, String who) {
-        long id = s.id();
-        api.loop().execute(() -> {
-            cancelTtl(id);
-            ScheduledFuture<?> f = api.loop().schedule(() -> {
-                ttlKills.remove(id);
-                if (s.state().isLive()) {
-                    SessionLog.warning(s, "Killing session {}, session TTL of {} seconds exceeded (set by {})", id, ttl, who);
-                    s.kill(Termination.killedBy(Termination.AdminInterface.REST_API, who));
-                }
-            }, ttl, TimeUnit.SECONDS);
-            ttlKills.put(id, f);
-            s.closedFuture().whenComplete((t, e) -> api.loop().execute(() -> {
-                ScheduledFuture<?> pending = ttlKills.get(id);
-                if (pending == f) {
-                    ttlKills.remove(id);
-                    f.cancel(false);
-                }
-            }));
-        });
-        log.info("Session {} will be killed in {} seconds (REST API, {})", id, ttl, who);
-    }
-
-    private void cancelTtl(long id) {
-        ScheduledFuture<?> f = ttlKills.remove(id);
-        if (f != null) {
-            f.cancel(false);
         }
     }
 
@@ -480,7 +503,6 @@ final class SessionsResource {
         }
         for (Session s : b.sessions) {
             r.affectedSessions.add(s.id());
-            cancelTtl(s.id());
         }
         r.action = "session_kill";
         return kill(b.sessions, r.principal.user()).thenApply(n -> ApiResponse.ok(b.meta(false)));

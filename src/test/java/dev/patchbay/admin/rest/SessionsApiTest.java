@@ -56,7 +56,8 @@ class SessionsApiTest {
         assertThat(row.path("relationships").has("filters")).isFalse();
 
         JsonNode a = rig.getJson("/v1/sessions/" + s.id()).path("data").path("attributes");
-        assertThat(a.propertyNames()).containsExactlyInAnyOrder("client", "connected", "connections", "idle",
+        assertThat(a.propertyNames()).containsExactlyInAnyOrder("client", "connected", "connections", "control",
+                "generation", "idle",
                 "io_activity", "log", "memory", "parameters", "port", "queries", "remote", "seconds_alive", "state",
                 "thread");
         assertThat(a.path("state").asString()).isEqualTo("Session started");
@@ -204,17 +205,17 @@ class SessionsApiTest {
     }
 
     @Test
-    void restartAnswersWhyItCannotRestartTcpSessions() throws Exception {
+    void restartIsScheduledAndTheSessionGoesOn() throws Exception {
         Session s = rig.openSession();
         HttpResponse<String> r = rig.send("POST", "/v1/sessions/" + s.id() + "/restart", "",
                 "Content-Type", "application/x-www-form-urlencoded");
-        assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(RestRig.detail(r)).startsWith("Session " + s.id() + " cannot be restarted: its listener 'Echo-Listener'"
-                + " uses protocol 'tcp'");
-        r = rig.send("POST", "/v1/sessions/restart", "");
-        assertThat(r.statusCode()).isEqualTo(400);
-        JsonNode errors = RestRig.json(r).path("errors");
-        assertThat(errors.get(errors.size() - 1).path("detail").asString()).isEqualTo("Could not restart all sessions");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEmpty();
+        Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> s.control().restarts() == 1);
+        RestRig.echo(rig.socketOf(s), "still fine");
+        r = rig.send("POST", "/v1/sessions/restart?filter[id]=%22" + s.id() + "%22", "");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> s.control().restarts() == 2);
         assertThat(s.state()).isInstanceOf(SessionState.Established.class);
         RestRig.echo(rig.socketOf(s), "still fine");
         // A selection with nothing in it restarts nothing and succeeds.
