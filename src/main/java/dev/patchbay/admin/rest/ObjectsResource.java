@@ -8,7 +8,9 @@ import dev.patchbay.core.Server;
 import dev.patchbay.core.Service;
 import dev.patchbay.core.ServiceSettings;
 import dev.patchbay.core.Session;
+import dev.patchbay.core.FilterDef;
 import dev.patchbay.core.Termination;
+import dev.patchbay.filter.Filter;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,8 +54,8 @@ final class ObjectsResource {
         routes.add("PUT", "servers/:id/clear", r -> setState(r, false));
         routes.sync("GET", "listeners", r -> collection(r, "listeners", listenerFrontends(), this::listener));
         routes.sync("GET", "listeners/:id", r -> single(r, "listeners", listenerFrontend(r.param(0)), this::listener));
-        routes.sync("GET", "filters", r -> collection(r, "filters", List.of(), (o, b) -> Json.object()));
-        routes.sync("GET", "filters/:id", r -> single(r, "filters", null, (o, b) -> Json.object()));
+        routes.sync("GET", "filters", r -> collection(r, "filters", new ArrayList<>(pb().filters().values()), this::filter));
+        routes.sync("GET", "filters/:id", r -> single(r, "filters", pb().filters().get(r.param(0)), this::filter));
         routes.sync("GET", "monitors", r -> collection(r, "monitors", List.of(), (o, b) -> Json.object()));
         routes.sync("GET", "monitors/:id", r -> single(r, "monitors", null, (o, b) -> Json.object()));
         routes.sync("GET", "maxscale", this::maxscale);
@@ -105,10 +107,12 @@ final class ObjectsResource {
         return rel;
     }
 
-    private ObjectNode source() {
+    /** MaxScale's {@code source}: the file that defines the object, {@code static} or {@code runtime}. */
+    private ObjectNode source(String name) {
         ObjectNode s = Json.object();
-        s.put("file", pb().config().source());
-        s.put("type", "static");
+        PatchbayConfig.Origin o = pb().config().origins().get(name);
+        s.put("file", o == null ? pb().config().source() : o.file());
+        s.put("type", o != null && o.runtime() ? "runtime" : "static");
         return s;
     }
 
@@ -157,11 +161,15 @@ final class ObjectsResource {
                 listenerIds.add(f.name());
             }
         }
-        a.set("source", source());
+        a.set("source", source(s.name()));
         ObjectNode rel = o.putObject("relationships");
         List<String> servers = s.servers().stream().map(Server::name).toList();
         if (!servers.isEmpty()) {
             rel.set("servers", relationship(base, "services/" + s.name(), "servers", servers));
+        }
+        List<String> filters = s.filters().stream().map(FilterDef::name).toList();
+        if (!filters.isEmpty()) {
+            rel.set("filters", relationship(base, "services/" + s.name(), "filters", filters));
         }
         if (!listenerIds.isEmpty()) {
             rel.set("listeners", relationship(base, "services/" + s.name(), "listeners", listenerIds));
@@ -235,7 +243,7 @@ final class ObjectsResource {
         stats.put("connections", s.connections());
         stats.put("total_connections", s.totalConnections());
         stats.put("connect_failures", s.connectFailures());
-        a.set("source", source());
+        a.set("source", source(s.name()));
         ObjectNode rel = o.putObject("relationships");
         List<String> services = new ArrayList<>();
         for (Service svc : pb().services().values()) {
@@ -298,6 +306,28 @@ final class ObjectsResource {
         return CompletableFuture.completedFuture(ApiResponse.empty(204));
     }
 
+    // ---- filters ------------------------------------------------------------------------------
+
+    private ObjectNode filter(Filter f, String base) {
+        ObjectNode o = resource(base, "filters", f.name());
+        ObjectNode a = o.putObject("attributes");
+        a.put("module", f.module());
+        a.set("parameters", Json.MAPPER.valueToTree(f.parameters()));
+        a.set("filter_diagnostics", Json.MAPPER.valueToTree(f.diagnostics()));
+        a.set("source", source(f.name()));
+        List<String> services = new ArrayList<>();
+        for (Service svc : pb().services().values()) {
+            if (svc.filters().contains(f)) {
+                services.add(svc.name());
+            }
+        }
+        ObjectNode rel = o.putObject("relationships");
+        if (!services.isEmpty()) {
+            rel.set("services", relationship(base, "filters/" + f.name(), "services", services));
+        }
+        return o;
+    }
+
     // ---- listeners ----------------------------------------------------------------------------
 
     private List<Frontend> listenerFrontends() {
@@ -332,7 +362,7 @@ final class ObjectsResource {
         ObjectNode stats = a.putObject("statistics");
         stats.put("connections", f.currentSessions());
         stats.put("total_connections", f.totalSessions());
-        a.set("source", source());
+        a.set("source", source(f.name()));
         o.putObject("relationships").set("services",
                 relationship(base, "listeners/" + f.name(), "services", List.of(f.service().name())));
         return o;
@@ -363,6 +393,8 @@ final class ObjectsResource {
         a.put("uptime", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - pb().startedNanos()));
         a.put("process_datadir", "");
         a.putNull("config_sync");
+        a.put("config_generation", pb().generation().current());
+        a.put("runtime_config_dir", pb().runtimeConfig().persisted() ? pb().runtimeConfig().dir().toString() : "");
         ObjectNode sys = a.putObject("system");
         Runtime rt = Runtime.getRuntime();
         ObjectNode machine = sys.putObject("machine");
