@@ -73,6 +73,8 @@ public final class Session {
     private volatile int retries;
     private volatile Termination killRequest;
     private volatile int logFlags;
+    /** Levels added by log selectors ({@link LogSelectors}), kept apart so that they can be taken away again. */
+    private volatile int selectorLogFlags;
     private volatile ProtocolDetails protocolDetails;
     /** The service configuration this session runs under: the one it started with, or its last restart's. */
     private volatile Service.Snapshot config;
@@ -378,13 +380,40 @@ public final class Session {
 
     // ---- per-session logging --------------------------------------------------------------
 
-    /** Log levels forced on for this session only (bits of {@link LogLevels}), whatever the global level. */
+    /**
+     * Log levels forced on for this session only (bits of {@link LogLevels}), whatever the global level:
+     * its own ({@link #ownLogFlags()}, set by an operator) and those of the log selectors it matches.
+     */
     public int logFlags() {
+        return logFlags | selectorLogFlags;
+    }
+
+    /** The levels an operator set on this session (REST PATCH, {@code set session <id> log}). */
+    public int ownLogFlags() {
         return logFlags;
     }
 
+    /** Event loop only. */
     public void setLogFlags(int flags) {
         this.logFlags = flags;
+    }
+
+    /** The levels added by log selectors. */
+    public int selectorLogFlags() {
+        return selectorLogFlags;
+    }
+
+    /** Event loop only. */
+    void setSelectorLogFlags(int flags) {
+        this.selectorLogFlags = flags;
+    }
+
+    /**
+     * The session's database user is now known ({@link ProtocolDetails#user()}): MariaDB mode calls this
+     * after authentication so that user log selectors apply. Event loop only.
+     */
+    public void authenticated() {
+        registry.logSelectors().authenticated(this);
     }
 
     /** The session's last log lines, when session tracing is on. */

@@ -18,6 +18,7 @@ public final class SessionRegistry {
 
     private final AtomicLong lastId = new AtomicLong();
     private final ConfigGeneration generation;
+    private final LogSelectors logSelectors = new LogSelectors(this);
     private final ConcurrentHashMap<Long, Session> sessions = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
 
@@ -28,6 +29,11 @@ public final class SessionRegistry {
     /** Sessions record {@code generation}'s value when they open. */
     public SessionRegistry(ConfigGeneration generation) {
         this.generation = generation;
+    }
+
+    /** Extra log levels for future sessions of a network or user. */
+    public LogSelectors logSelectors() {
+        return logSelectors;
     }
 
     /** The configuration generation new sessions record. */
@@ -59,6 +65,7 @@ public final class SessionRegistry {
         long id = lastId.incrementAndGet();
         Session s = new Session(this, id, frontend, frontend.service(), client, local, io, initial, generation.current());
         sessions.put(id, s);
+        logSelectors.opened(s);
         frontend.sessionOpened();
         for (Listener l : listeners) {
             l.opened(s);

@@ -286,7 +286,7 @@ final class SessionsResource {
     private CompletableFuture<ApiResponse> applyLogFlags(ApiRequest r, Session s, Update u) {
         CompletableFuture<ApiResponse> done = new CompletableFuture<>();
         s.execute(() -> {
-            int before = s.logFlags();
+            int before = s.ownLogFlags();
             int after = (before | u.set()) & ~u.clear();
             s.setLogFlags(after);
             if (after != before) {

@@ -37,6 +37,7 @@ final class Commands {
                 Commands::getWeight);
         k.add("show sess", usage("show sess [help|<id>|all] [opts...]",
                 "report the list of current sessions or dump this exact session"), Level.OPERATOR, new ShowSess(epochs));
+        // HAProxy's help line, unchanged: "ttl <delay> [safe]" is documented in docs/runtime-api.md.
         k.add("shutdown session", usage("shutdown session [id]", "kill a specific session"), Level.ADMIN,
                 Shutdown::session);
         k.add("shutdown sessions server", usage("shutdown sessions server <bk>/<srv>", "kill sessions on a server"),
@@ -47,6 +48,18 @@ final class Commands {
                 "kill sessions of a backend (service)"), Level.ADMIN, Shutdown::backend);
         k.add("shutdown sessions src", usage("shutdown sessions src <ip|cidr>",
                 "kill sessions from a client address or network"), Level.ADMIN, Shutdown::src);
+        k.add("restart session", usage("restart session <id>",
+                "move a session to a new backend connection at its next idle moment"), Level.ADMIN, Restart::session);
+        k.add("restart sessions", usage("restart sessions <selector> [spread <delay>]",
+                "restart sessions of a server, backend, frontend or src, or all"), Level.ADMIN, Restart::sessions);
+        k.add("set session", usage("set session <id> log <level>[,<level>] on|off",
+                "force log levels on or off for one session"), Level.ADMIN, LogCommands::setSession);
+        k.add("set log selector", usage("set log selector user|src <v> level <l> [expire <d>]",
+                "log future sessions of a user or network at more levels"), Level.ADMIN, LogCommands::addSelector);
+        k.add("show log selectors", usage("show log selectors", "list the log selectors for future sessions"),
+                Level.OPERATOR, LogCommands::showSelectors);
+        k.add("del log selector", usage("del log selector <id>|all", "remove a log selector"), Level.ADMIN,
+                LogCommands::deleteSelector);
         k.add("set server", usage("set server <bk>/<srv> [opts]", "change a server's state (ready, drain, maint) or weight"),
                 Level.ADMIN, Commands::setServer);
         k.add("set weight", usage("set weight <bk>/<srv>  (DEPRECATED)", "change a server's weight (use 'set server' instead)"),

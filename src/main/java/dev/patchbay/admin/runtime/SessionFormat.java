@@ -1,10 +1,12 @@
 package dev.patchbay.admin.runtime;
 
+import dev.patchbay.core.FilterDef;
 import dev.patchbay.core.Frontend;
 import dev.patchbay.core.Profiling;
 import dev.patchbay.core.Server;
 import dev.patchbay.core.Service;
 import dev.patchbay.core.Session;
+import dev.patchbay.core.SessionControl;
 import dev.patchbay.core.SessionIo;
 import dev.patchbay.core.SessionState;
 import dev.patchbay.core.Termination;
@@ -100,7 +102,9 @@ final class SessionFormat {
                 .append("h,fd=").append(v.frontFd).append(",ex=]");
         sb.append(" s1=[").append(v.backState).append(',').append(Integer.toHexString(v.backFlags))
                 .append("h,fd=").append(v.backFd).append(",ex=").append(timer(v.backExpiry, now, "")).append(']');
-        sb.append(" exp=").append(timer(v.next, now, "")).append('\n');
+        sb.append(" exp=").append(timer(v.next, now, ""));
+        // Patchbay's addition at the end of the line: the configuration generation the session runs under.
+        sb.append(" gen=").append(s.generation()).append('\n');
     }
 
     // ---- the long form -------------------------------------------------------------------------
@@ -187,6 +191,44 @@ final class SessionFormat {
         channel(sb, "req", s, v.reqFlags, v.reqTotal, v.reqPending, v.reqRead, v.reqWrite, io.clientReadBufferSize(), v, now);
         channel(sb, "res", s, v.resFlags, v.resTotal, v.resPending, v.resRead, v.resWrite,
                 cli != null ? 0 : io.serverReadBufferSize(), v, now);
+        control(sb, s, now);
+    }
+
+    /**
+     * Patchbay's last line of the long form: live control (docs/live-control.md). The generation the
+     * session runs under and the one it started with, its restarts, what is pending, the session-level
+     * filters, and how the last restart ended.
+     */
+    private static void control(StringBuilder sb, Session s, long now) {
+        SessionControl c = s.control();
+        sb.append("  control: gen=").append(s.generation()).append(" started_gen=").append(s.startGeneration())
+                .append(" restarts=").append(c.restarts()).append(" restart=");
+        SessionControl.PendingRestart pr = c.pendingRestart();
+        if (pr == null) {
+            sb.append("<none>");
+        } else if (pr.waitingFor().equals("scheduled")) {
+            sb.append("scheduled(").append(HumanTime.remaining(pr.notBeforeNanos(), now, "0s")).append(')');
+        } else {
+            sb.append("waiting(").append(pr.waitingFor()).append(')');
+        }
+        SessionControl.PendingKill pk = c.pendingKill();
+        sb.append(" kill=").append(pk == null ? "<NEVER>"
+                : longTimer(pk.deadlineNanos(), now) + (pk.safe() ? ",safe" : ""));
+        sb.append(" filters=").append(names(s.sessionFilters().stream().map(FilterDef::name).toList()));
+        SessionControl.PendingFilters pf = c.pendingFilters();
+        sb.append(" pending_filters=").append(pf == null ? "<none>" : names(pf.names()));
+        SessionControl.RestartResult lr = c.lastRestart();
+        sb.append(" last_restart=");
+        if (lr == null) {
+            sb.append("<none>");
+        } else {
+            sb.append('"').append(lr.ok() ? "ok" : "failed: " + lr.detail().replace('"', '\'')).append('"');
+        }
+        sb.append('\n');
+    }
+
+    private static String names(java.util.List<String> list) {
+        return list.isEmpty() ? "<none>" : String.join(",", list);
     }
 
     private static void channel(StringBuilder sb, String name, Session s, int flags, long total, long pending,

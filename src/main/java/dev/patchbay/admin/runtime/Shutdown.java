@@ -23,6 +23,11 @@ final class Shutdown {
 
     private Shutdown() {}
 
+    /**
+     * {@code shutdown session <id> [ttl <delay> [safe]]}. Without {@code ttl} it is HAProxy's command (extra
+     * words ignored). With it, the kill is scheduled {@code <delay>} from now (seconds by default) and the
+     * answer is immediate; {@code safe} kills earlier at the first idle moment outside a transaction.
+     */
     static Reply session(Cli cli, List<String> args) {
         String arg = args.size() > 2 ? args.get(2) : "";
         long id = arg.isEmpty() ? 0 : CNumbers.strtoul(arg);
@@ -32,6 +37,33 @@ final class Shutdown {
         Session s = cli.patchbay().sessions().get(id);
         if (s == null || !s.state().isLive()) {
             return Reply.text("No such session (use 'show sess').\n");
+        }
+        if (args.size() > 3 && args.get(3).equals("ttl")) {
+            String delay = args.size() > 4 ? args.get(4) : "";
+            if (delay.isEmpty()) {
+                return Reply.text("Expects a delay after 'ttl' (in seconds by default).\n");
+            }
+            long nanos = CNumbers.parseDelayNanos(delay, 1_000_000_000L);
+            if (nanos < 0) {
+                return Reply.text("Invalid delay.\n");
+            }
+            String opt = args.size() > 5 ? args.get(5) : "";
+            if (!opt.isEmpty() && !opt.equals("safe")) {
+                return Reply.text("Unknown option '" + opt + "': expects 'safe' or nothing.\n");
+            }
+            boolean safe = opt.equals("safe");
+            if (nanos == 0 && !safe) {
+                return kill(cli, "shutdown session " + arg + " ttl 0", List.of(s));
+            }
+            if (s == cli.session()) {
+                return Reply.text("A connection cannot schedule its own end; use 'quit'.\n");
+            }
+            Termination why = Termination.killedBy(Termination.AdminInterface.RUNTIME_API, cli.who());
+            AdminLog.action(cli, String.join(" ", args) + ": " + describe(List.of(s)) + " will be killed in "
+                    + (nanos / 1_000_000) + " ms" + (safe ? " or earlier when idle" : ""));
+            CompletableFuture<Reply> answer = s.control().scheduleKill(Math.max(nanos, 1), safe, why, "runtime API " + cli.who(),
+                    "Killed by the runtime API (" + cli.who() + ")").thenApply(v -> Reply.empty());
+            return Reply.later(answer);
         }
         return kill(cli, "shutdown session " + arg, List.of(s));
     }

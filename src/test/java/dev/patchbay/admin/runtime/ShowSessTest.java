@@ -24,7 +24,7 @@ class ShowSessTest {
             + " rq\\[f=[0-9a-f]{6,8}h,i=\\d+,an=[0-9a-f]{2,}h,rx=[0-9dhms?]*,wx=[0-9dhms?]*,ax=[0-9dhms?]*]"
             + " rp\\[f=[0-9a-f]{6,8}h,i=\\d+,an=[0-9a-f]{2,}h,rx=[0-9dhms?]*,wx=[0-9dhms?]*,ax=[0-9dhms?]*]"
             + " s0=\\[\\d+,[0-9a-f]+h,fd=-?\\d+,ex=[0-9dhms?]*] s1=\\[\\d+,[0-9a-f]+h,fd=-?\\d+,ex=[0-9dhms?]*]"
-            + " exp=[0-9dhms?]*");
+            + " exp=[0-9dhms?]* gen=\\d+");
 
     private static Rig rig;
     private static Socket tcp1;
@@ -87,7 +87,7 @@ class ShowSessTest {
         // client_timeout=1h: the read timeouts show just under an hour; nothing is pending.
         assertThat(line).containsPattern("rq\\[f=[0-9a-f]+h,i=0,an=00h,rx=59m5\\dsh?,wx=,ax=]".replace("sh?", "s"));
         assertThat(line).containsPattern("rp\\[f=8[0-9a-f]{7}h,i=0,an=00h,rx=59m5\\ds,wx=,ax=]");
-        assertThat(line).containsPattern(" s0=\\[8,[0-9a-f]+h,fd=-1,ex=] s1=\\[8,[0-9a-f]*[13579bdf][0-9a-f]h,fd=-1,ex=] exp=59m5\\ds$");
+        assertThat(line).containsPattern(" s0=\\[8,[0-9a-f]+h,fd=-1,ex=] s1=\\[8,[0-9a-f]*[13579bdf][0-9a-f]h,fd=-1,ex=] exp=59m5\\ds gen=1$");
         long calls = Long.parseLong(line.replaceAll(".* calls=(\\d+) .*", "$1"));
         assertThat(calls).isGreaterThanOrEqualTo(4).isLessThanOrEqualTo(s.ioEvents());
     }
@@ -98,7 +98,7 @@ class ShowSessTest {
         String line = lineOf(rig.ask("admin", "show sess\n"), " src=127.0.0.1:" + qWaiting.getLocalPort() + " ");
         assertThat(line).startsWith("0x" + Long.toHexString(s.id()) + ": proto=tcpv4 src=127.0.0.1:"
                 + qWaiting.getLocalPort() + " fe=fe_q be=svcq srv=<none> ts=00 ");
-        assertThat(line).containsPattern(" s1=\\[2,[0-9a-f]+h,fd=-1,ex=59m5\\ds] exp=59m5\\ds$");
+        assertThat(line).containsPattern(" s1=\\[2,[0-9a-f]+h,fd=-1,ex=59m5\\ds] exp=59m5\\ds gen=1$");
         String block = rig.ask("admin", "show sess 0x" + Long.toHexString(s.id()) + "\n");
         assertThat(block).contains("  server=<none> (id=0)\n").contains(" state=QUE endp=NONE,(nil),")
                 .containsPattern("conn_exp=59m5\\ds conn_et=0x000 srv_conn=\\(nil\\), pend_pos=0x[0-9a-f]+ ");
@@ -110,7 +110,7 @@ class ShowSessTest {
         assertThat(lineOf(unix, "fe=GLOBAL")).matches("0x[0-9a-f]+: proto=unix_stream src=unix:1 fe=GLOBAL be=<NONE> srv=<none> ts=00 "
                 + "age=0s calls=\\d+ rate=0 cpu=0 lat=0 rq\\[f=[0-9a-f]+h,i=0,an=00h,rx=(2m|1m59s),wx=,ax=] "
                 + "rp\\[f=8[0-9a-f]+h,i=\\d+,an=00h,rx=,wx=[0-9ms]*,ax=] s0=\\[8,[0-9a-f]+h,fd=-?\\d+,ex=] "
-                + "s1=\\[8,[0-9a-f]+h,fd=-1,ex=] exp=(2m|1m59s)");
+                + "s1=\\[8,[0-9a-f]+h,fd=-1,ex=] exp=(2m|1m59s) gen=1");
         String viaTcp = rig.ask("oper", "show sess\n");
         assertThat(lineOf(viaTcp, "fe=GLOBAL")).startsWith("0x").contains(": proto=tcpv4 src=127.0.0.1:")
                 .contains(" fe=GLOBAL be=<NONE> srv=<none> ");

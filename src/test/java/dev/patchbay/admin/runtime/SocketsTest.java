@@ -96,7 +96,7 @@ class SocketsTest {
             c.send("prompt\n");
             c.readUntil("> ");
             c.send("show sess frontend GLOBAL\n");
-            assertThat(c.readUntil("> ")).containsPattern("exp=(1s|0s)\n");
+            assertThat(c.readUntil("> ")).containsPattern("exp=(1s|0s) gen=1\n");
             long t0 = System.nanoTime();
             assertThat(c.readToEof()).isEmpty();
             assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(500L, 3000L);
@@ -106,7 +106,7 @@ class SocketsTest {
             d.readUntil("> ");
             Thread.sleep(1500);
             d.send("show sess frontend GLOBAL\n");
-            assertThat(d.readUntil("> ")).containsPattern("exp=(3s|2s)\n");
+            assertThat(d.readUntil("> ")).containsPattern("exp=(3s|2s) gen=1\n");
             assertThat(rig.ask("quick", "set timeout cli 0\n")).isEqualTo("Invalid timeout value.\n\n");
             assertThat(rig.ask("quick", "set timeout foo 3\n")).isEqualTo("'set timeout' only supports 'cli'.\n\n");
         }
