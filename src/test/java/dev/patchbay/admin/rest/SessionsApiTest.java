@@ -265,6 +265,26 @@ class SessionsApiTest {
     }
 
     @Test
+    void deleteWithSafeKillsAtTheFirstIdleMomentAndPendingKillsAreShown() throws Exception {
+        Session s = rig.openSession();
+        assertThat(rig.send("DELETE", "/v1/sessions/" + s.id() + "?ttl=5", null).statusCode()).isEqualTo(200);
+        JsonNode kill = rig.getJson("/v1/sessions/" + s.id()).path("data").path("attributes").path("control")
+                .path("pending_kill");
+        assertThat(kill.path("safe").asBoolean()).isFalse();
+        assertThat(kill.path("seconds_left").asDouble()).isBetween(3.0, 5.0);
+        assertThat(kill.path("requested_by").asString()).isEqualTo("admin via the REST API");
+        long t0 = System.nanoTime();
+        // The session is idle: a safe kill replaces the pending one and happens at once, long before 30 s.
+        assertThat(rig.send("DELETE", "/v1/sessions/" + s.id() + "?ttl=30&safe=true", null).statusCode()).isEqualTo(200);
+        Awaitility.await().atMost(3, TimeUnit.SECONDS).until(() -> s.state() instanceof SessionState.Closed);
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).isLessThan(3);
+        assertThat(s.termination().cause()).isEqualTo(Termination.Cause.KILLED);
+        HttpResponse<String> r = rig.send("DELETE", "/v1/sessions/" + rig.openSession().id() + "?ttl=5&safe=maybe", null);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(RestRig.detail(r)).isEqualTo("Invalid value for 'safe': 'maybe' (expected true or false)");
+    }
+
+    @Test
     void bulkDeleteNeedsASelectorHonoursDryRunAndLimit() throws Exception {
         List<Session> mine = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
