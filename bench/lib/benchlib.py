@@ -209,7 +209,7 @@ def report(metrics_path, meta_path):
         out.append("</details>")
     if notes:
         out.append("")
-        out.append("Problems seen during the run:")
+        out.append("Notes and problems seen during the run:")
         out.append("")
         out.extend(f"- {n}" for n in notes)
 
