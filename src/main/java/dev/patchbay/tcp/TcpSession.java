@@ -375,9 +375,7 @@ final class TcpSession implements SessionIo, Service.Waiter {
             return;
         }
         String why = cause instanceof IOException ? String.valueOf(cause.getMessage()) : cause.toString();
-        if (Boolean.getBoolean("patchbay.debugErrors")) {
-            org.slf4j.LoggerFactory.getLogger(TcpSession.class).warn("DEBUG error on {} side", clientSide ? "client" : "server", cause);
-        }
+        SessionLog.debug(session, "Error on the {} side: {}", clientSide ? "client" : "server", cause.toString());
         if (!(cause instanceof IOException)) {
             SessionLog.warning(session, "Unexpected error on the {} side: {}", clientSide ? "client" : "server", cause.toString());
         }
