@@ -110,11 +110,12 @@ public final class Service {
 
     private Server acquireFrom(SocketAddress client, Collection<Server> exclude, boolean allowExcluded) {
         for (int attempt = 0; attempt < servers.size() + 1; attempt++) {
-            List<Server> candidates = servers.stream()
-                    .filter(Server::acceptsNewSessions)
-                    .filter(s -> !s.isFull())
-                    .filter(s -> allowExcluded || !exclude.contains(s))
-                    .toList();
+            List<Server> candidates = new java.util.ArrayList<>(servers.size());
+            for (Server s : servers) {
+                if (s.acceptsNewSessions() && !s.isFull() && (allowExcluded || !exclude.contains(s))) {
+                    candidates.add(s);
+                }
+            }
             if (candidates.isEmpty()) {
                 return null;
             }
