@@ -52,7 +52,7 @@ final class TcpSession implements SessionIo, Service.Waiter {
     private Session session;
     private boolean serviceSlot;
     private Server heldServer;
-    private final List<Server> failedServers = new ArrayList<>(2);
+    private List<Server> failedServers = List.of();
     private long queuedSince;
     private boolean queued;
     private boolean established;
@@ -67,7 +67,7 @@ final class TcpSession implements SessionIo, Service.Waiter {
      * Client bytes read before the backend is connected. Reads are off until then, but epoll still
      * reads when the client half-closes (RDHUP), so a request and its FIN can arrive early.
      */
-    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>(2);
+    private ArrayDeque<ByteBuf> early;
 
     TcpSession(Patchbay patchbay, Frontend frontend, int threadIndex) {
         this.patchbay = patchbay;
@@ -215,12 +215,13 @@ final class TcpSession implements SessionIo, Service.Waiter {
         channelsOpen++;
         backend.closeFuture().addListener(f -> channelClosed());
         armTimer();
-        if (!early.isEmpty()) {
+        if (early != null) {
             while (!early.isEmpty()) {
                 backend.write(early.poll(), backend.voidPromise());
             }
             backend.flush();
             session.recordServerWrite(System.nanoTime());
+            early = null;
         }
         if (session.hasFlag(Session.CLIENT_INPUT_SHUT)) {
             relayShutdown(true);
@@ -243,6 +244,9 @@ final class TcpSession implements SessionIo, Service.Waiter {
         String why = describe(cause);
         if (closing) {
             return;
+        }
+        if (failedServers.isEmpty()) {
+            failedServers = new ArrayList<>(2);
         }
         failedServers.add(server);
         SessionLog.info(session, "Connect to server {} failed: {}", server.name(), why);
@@ -280,6 +284,9 @@ final class TcpSession implements SessionIo, Service.Waiter {
             return;
         }
         if (!established) {
+            if (early == null) {
+                early = new ArrayDeque<>(2);
+            }
             early.add(buf);
             return;
         }
@@ -375,9 +382,7 @@ final class TcpSession implements SessionIo, Service.Waiter {
             return;
         }
         String why = cause instanceof IOException ? String.valueOf(cause.getMessage()) : cause.toString();
-        if (Boolean.getBoolean("patchbay.debugErrors")) {
-            org.slf4j.LoggerFactory.getLogger(TcpSession.class).warn("DEBUG error on {} side", clientSide ? "client" : "server", cause);
-        }
+        SessionLog.debug(session, "Error on the {} side: {}", clientSide ? "client" : "server", cause.toString());
         if (!(cause instanceof IOException)) {
             SessionLog.warning(session, "Unexpected error on the {} side: {}", clientSide ? "client" : "server", cause.toString());
         }
@@ -400,7 +405,7 @@ final class TcpSession implements SessionIo, Service.Waiter {
             service.dequeue(this);
             queued = false;
         }
-        while (!early.isEmpty()) {
+        while (early != null && !early.isEmpty()) {
             early.poll().release();
         }
         // Natural ends deliver what is already queued; kills, timeouts and errors cut at once.
