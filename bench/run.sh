@@ -538,6 +538,7 @@ for t in "${PROXIES[@]}"; do
     metric idle_slope "$t" "$slope"
     metric idle_base "$t" "$base"
     metric idle_points "$t" "$(awk '/^sessions/ {printf "%s%s→%s", sep, $2, $4; sep=", "}' "$f")"
+    metric idle_rss_max "$t" "$(awk '/^sessions/ {r = $4} END {printf "%.1f", r / 1024}' "$f")"
   else
     note "idle-session ramp through $t failed: $(tail -3 "$f" | tr '\n' ' ')"
   fi
