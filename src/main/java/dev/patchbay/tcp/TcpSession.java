@@ -89,7 +89,7 @@ final class TcpSession implements SessionIo, Service.Waiter {
             terminate(Termination.of(Cause.SHUTDOWN));
             return;
         }
-        armTimer();
+        // No timer yet: most sessions connect at once, and a queued one arms its own in waitOrRefuse.
         admit(false);
     }
 
@@ -178,6 +178,7 @@ final class TcpSession implements SessionIo, Service.Waiter {
         session.setServer(server);
         session.setRetries(attempt);
         session.setState(new SessionState.Connecting(server, attempt, System.nanoTime()));
+        armTimer();
         SessionLog.info(session, "Connecting to server {} ({}), attempt {}", server.name(), server.address(), attempt + 1);
         if (server.address().isUnresolved()) {
             onConnectFailed(server, attempt, new IOException("address " + server.host() + " does not resolve"));
@@ -214,6 +215,11 @@ final class TcpSession implements SessionIo, Service.Waiter {
         SessionLog.info(session, "Connected to server {} from {}", heldServer.name(), backend.localAddress());
         channelsOpen++;
         backend.closeFuture().addListener(f -> channelClosed());
+        // The timer in force may be the queue's, which no longer applies: start over from the idle timers.
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
         armTimer();
         if (early != null) {
             while (!early.isEmpty()) {
@@ -427,9 +433,11 @@ final class TcpSession implements SessionIo, Service.Waiter {
     private void close(Channel ch, boolean drain) {
         if (drain && ch.isActive()) {
             ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            ch.eventLoop().schedule(() -> {
+            // Bounds the drain; cancelled as soon as the channel closes so closed sessions are not kept alive.
+            ScheduledFuture<?> linger = ch.eventLoop().schedule(() -> {
                 ch.close();
             }, LINGER_NANOS, TimeUnit.NANOSECONDS);
+            ch.closeFuture().addListener(f -> linger.cancel(false));
         } else {
             ch.close();
         }
