@@ -15,7 +15,7 @@
 # Usage: bench/run.sh [--quick] [--patchbay-only|--haproxy-only] [--threads N]
 #                     [--jvm-opts "..."] [--idle-steps 1000,2000,...]
 #                     [--duration S] [--rounds R] [--latency-conns N]
-#                     [--wait-quiet SECONDS] [--nice N] [--tests tput,rate,rtt,idle]
+#                     [--wait-quiet SECONDS] [--nice N] [--tests tput,rate,rtt,idle,sessloop]
 #                     [--build] [--no-install]
 #                     [--out DIR] [--jar PATH]
 set -euo pipefail
@@ -27,7 +27,7 @@ LIB=$HERE/lib
 QUICK=0
 WAIT_QUIET=0
 NICE=0
-TESTS=tput,rate,rtt,idle
+TESTS=tput,rate,rtt,idle,sessloop
 ROUNDS=
 MODE=both
 THREADS=1
@@ -94,10 +94,12 @@ HA_IPERF=$((PORT_BASE + 1201))     # HAProxy
 HA_IPERF_SPLICE=$((PORT_BASE + 1202))
 HA_HTTP=$((PORT_BASE + 1080))
 HA_HOLD=$((PORT_BASE + 1090))
+HA_CLI=$((PORT_BASE + 1099))
 PB_IPERF=$((PORT_BASE + 2201))     # Patchbay
 PB_IPERF_SPLICE=$((PORT_BASE + 2202))
 PB_HTTP=$((PORT_BASE + 2080))
 PB_HOLD=$((PORT_BASE + 2090))
+PB_CLI=$((PORT_BASE + 2099))
 
 # ---------------------------------------------------------------- tools
 install_tools() {
@@ -268,6 +270,7 @@ global
     nbthread $THREADS
     maxconn $HA_MAXCONN
     maxpipes 256
+    stats socket ipv4@127.0.0.1:$HA_CLI level operator
 
 defaults
     mode tcp
@@ -382,6 +385,12 @@ type=listener
 service=svc_hold
 address=127.0.0.1
 port=$PB_HOLD
+
+[cli]
+type=stats_socket
+address=127.0.0.1
+port=$PB_CLI
+level=operator
 EOF
 }
 
@@ -676,6 +685,42 @@ if want_test rtt; then
     done
   done
   T_WRK=$T_WRK_SAVED
+fi
+
+# data-plane latency while an operator dumps the sessions in a loop (issue 3): 1,000 idle sessions
+# held open, round trips over LAT_CONNS connections measured without, then with, `show sess` running
+# back to back on the proxy's stats socket
+if want_test sessloop; then
+  command -v socat >/dev/null || apt-get install -y -qq socat >/dev/null
+  for t in "${PROXIES[@]}"; do
+    cli=$([[ $t == haproxy ]] && echo "$HA_CLI" || echo "$PB_CLI")
+    python3 -c '
+import socket, sys, time
+socks = []
+for i in range(int(sys.argv[2])):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"x"); s.recv(1); socks.append(s)
+print("held", flush=True)
+time.sleep(3600)
+' "$(hold_port "$t")" 1000 >"$RAW/sessloop_hold_$t.txt" 2>&1 &
+    holder=$!
+    for _ in $(seq 60); do grep -q held "$RAW/sessloop_hold_$t.txt" 2>/dev/null && break; sleep 1; done
+    T_WRK_SAVED=$T_WRK; T_WRK=$T_RTT
+    for ROUND in $(seq "$ROUNDS"); do
+      log "round trip with and without a show sess loop, $t (round $ROUND of $ROUNDS)"
+      run_wrk "$t" sessoff -c"$LAT_CONNS"
+      metric sessoff_p50 "$t" "$WRK_P50"; metric sessoff_p99 "$t" "$WRK_P99"
+      : >"$RAW/sessloop_dumps_$t.txt"
+      ( while :; do echo "show sess" | socat -t 5 stdio "tcp4-connect:127.0.0.1:$cli" | grep -c . >>"$RAW/sessloop_dumps_$t.txt" || true; done ) &
+      loop=$!
+      run_wrk "$t" sesson -c"$LAT_CONNS"
+      kill "$loop" 2>/dev/null; wait "$loop" 2>/dev/null || true
+      metric sesson_p50 "$t" "$WRK_P50"; metric sesson_p99 "$t" "$WRK_P99"
+      metric sessloop_dumps "$t" "$(wc -l <"$RAW/sessloop_dumps_$t.txt")"
+    done
+    T_WRK=$T_WRK_SAVED
+    kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true
+  done
 fi
 
 # anything alarming in Patchbay's own log
