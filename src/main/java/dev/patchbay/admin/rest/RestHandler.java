@@ -1,0 +1,163 @@
+package dev.patchbay.admin.rest;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One admin connection. Requests are answered strictly in order, one at a time: HTTP/1.1 pipelining
+ * works even when an answer is computed off the loop (password hashing, waiting for a kill). A request
+ * that cannot be decoded gets 400/414/431 and the connection is closed; an idle connection is closed.
+ */
+final class RestHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger("patchbay.rest");
+
+    private final Dispatcher dispatcher;
+    private final ArrayDeque<FullHttpRequest> queue = new ArrayDeque<>();
+    private boolean busy;
+    private boolean streaming;
+    private boolean closing;
+
+    RestHandler(Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest req) || streaming || closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        queue.add(req);
+        if (!busy) {
+            next(ctx);
+        }
+    }
+
+    private void next(ChannelHandlerContext ctx) {
+        FullHttpRequest req = queue.poll();
+        if (req == null) {
+            busy = false;
+            return;
+        }
+        busy = true;
+        if (req.decoderResult().isFailure()) {
+            Throwable cause = req.decoderResult().cause();
+            HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                    : HttpResponseStatus.BAD_REQUEST;
+            req.release();
+            closeWith(ctx, Rest.error(status, "Malformed HTTP request: " + cause.getMessage(), true));
+            return;
+        }
+        dispatcher.process(ctx.channel(), req).whenComplete((out, err) -> ctx.executor().execute(() -> {
+            try {
+                Dispatcher.Outcome o = out != null ? out
+                        : new Dispatcher.Outcome(null, dispatcher.error(err), true);
+                write(ctx, req, o);
+            } finally {
+                req.release();
+            }
+        }));
+    }
+
+    private void write(ChannelHandlerContext ctx, FullHttpRequest req, Dispatcher.Outcome o) {
+        if (!ctx.channel().isActive()) {
+            drain();
+            return;
+        }
+        ApiResponse a = o.response();
+        if (a.stream != null) {
+            streaming = true;
+            drain();
+            a.stream.accept(ctx.channel());
+            return;
+        }
+        boolean head = req.method().name().equals("HEAD");
+        FullHttpResponse resp;
+        if (Dispatcher.notModified(o.request(), a)) {
+            resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
+            for (Map.Entry<String, String> h : a.headers) {
+                resp.headers().add(h.getKey(), h.getValue());
+            }
+            Rest.securityHeaders(resp.headers());
+        } else {
+            byte[] body = a.json != null ? Json.write(a.json, o.pretty()) : a.raw;
+            int length = body == null ? 0 : body.length;
+            resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status),
+                    head || body == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+            Rest.securityHeaders(resp.headers());
+            for (Map.Entry<String, String> h : a.headers) {
+                resp.headers().add(h.getKey(), h.getValue());
+            }
+            if (length > 0 && a.contentType != null) {
+                resp.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType);
+            }
+            resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, length);
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && a.status != 413;
+        if (!keepAlive) {
+            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            closeWith(ctx, resp);
+            return;
+        }
+        if (req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        next(ctx);
+    }
+
+    private void closeWith(ChannelHandlerContext ctx, FullHttpResponse resp) {
+        closing = true;
+        drain();
+        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void drain() {
+        FullHttpRequest r;
+        while ((r = queue.poll()) != null) {
+            r.release();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent && !busy && !streaming) {
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        drain();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("REST API connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}
