@@ -26,13 +26,31 @@ public record PatchbayConfig(
             String adminSslCert,
             String adminSslKey) {}
 
+    /** {@code role} and {@code ssl} are used by MariaDB-mode services. */
     public record ServerConfig(String name, String address, int port, int weight, int maxConnections,
-                               Server.HealthCheck healthCheck) {}
+                               Server.HealthCheck healthCheck, Server.Role role, boolean ssl) {}
 
-    public record ServiceConfig(String name, List<String> servers, ServiceSettings settings) {}
+    /** {@code mariadb} holds the MariaDB-mode settings (defaults when the service is used by TCP listeners only). */
+    public record ServiceConfig(String name, List<String> servers, ServiceSettings settings, MariaDbSettings mariadb) {}
 
+    /**
+     * MariaDB mode of a service: where accounts come from ({@code user}/{@code password} on the
+     * backends, or {@code usersFile}), how often they are reloaded, the version string clients are
+     * shown (empty: the backend's), and how many statements each session keeps for diagnostics.
+     * {@code password} is the service account's, never a client's; it is never logged.
+     */
+    public record MariaDbSettings(String user, String password, String usersFile, String versionString,
+                                  int retainLastStatements, long usersRefreshTimeNanos, long usersRefreshIntervalNanos,
+                                  int maxSescmdHistory) {
+        @Override
+        public String toString() {
+            return "MariaDbSettings[user=" + user + ", usersFile=" + usersFile + "]";
+        }
+    }
+
+    /** {@code ssl*} apply to {@code protocol=mariadb} listeners (TLS after the client's SSLRequest). */
     public record ListenerConfig(String name, String service, String protocol, String address, int port,
-                                 int backlog) {}
+                                 int backlog, boolean ssl, String sslCert, String sslKey, String sslCa) {}
 
     /**
      * A runtime API socket: {@code socket} (UNIX path) or {@code address}+{@code port} (TCP).

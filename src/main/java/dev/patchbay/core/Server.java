@@ -18,6 +18,9 @@ public final class Server {
 
     public enum CheckKind { TCP, NONE }
 
+    /** Replication role (config {@code role=}, later set by a monitor); NONE when unknown. */
+    public enum Role { MASTER, SLAVE, NONE }
+
     public record HealthCheck(CheckKind kind, long intervalNanos, long timeoutNanos, int rise, int fall) {}
 
     private final String name;
@@ -28,6 +31,8 @@ public final class Server {
     private final int weight;
     private final int maxConnections;
     private final HealthCheck healthCheck;
+    private final boolean ssl;
+    private volatile Role role = Role.NONE;
 
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder totalConnections = new LongAdder();
@@ -42,6 +47,13 @@ public final class Server {
 
     public Server(String name, int id, String host, int port, InetSocketAddress address, int weight,
                   int maxConnections, HealthCheck healthCheck) {
+        this(name, id, host, port, address, weight, maxConnections, healthCheck, Role.NONE, false);
+    }
+
+    public Server(String name, int id, String host, int port, InetSocketAddress address, int weight,
+                  int maxConnections, HealthCheck healthCheck, Role role, boolean ssl) {
+        this.role = role;
+        this.ssl = ssl;
         this.name = name;
         this.id = id;
         this.host = host;
@@ -79,6 +91,19 @@ public final class Server {
     /** 0 means unlimited. */
     public int maxConnections() {
         return maxConnections;
+    }
+
+    /** MariaDB mode: connect to this server with TLS. */
+    public boolean ssl() {
+        return ssl;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public void setRole(Role role) {
+        this.role = role;
     }
 
     public HealthCheck healthCheck() {

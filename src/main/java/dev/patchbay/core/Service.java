@@ -36,7 +36,7 @@ public final class Service {
         this.id = id;
         this.settings = settings;
         this.servers = List.copyOf(servers);
-        this.router = Router.of(settings.router());
+        this.router = Router.of(settings);
     }
 
     public String name() {
@@ -123,6 +123,7 @@ public final class Service {
         for (int attempt = 0; attempt < servers.size() + 1; attempt++) {
             List<Server> candidates = servers.stream()
                     .filter(Server::acceptsNewSessions)
+                    .filter(s -> router.eligible(s, servers))
                     .filter(s -> !s.isFull())
                     .filter(s -> allowExcluded || !exclude.contains(s))
                     .toList();
@@ -141,7 +142,7 @@ public final class Service {
     /** True when no server is up at all, so queueing would be pointless. */
     public boolean hasNoUsableServer() {
         for (Server s : servers) {
-            if (s.acceptsNewSessions()) {
+            if (s.acceptsNewSessions() && router.eligible(s, servers)) {
                 return false;
             }
         }

@@ -1,0 +1,78 @@
+package dev.patchbay.mariadb;
+
+import dev.patchbay.config.PatchbayConfig;
+import dev.patchbay.core.Service;
+import dev.patchbay.mariadb.auth.AccountLoader;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import javax.net.ssl.SSLException;
+
+/**
+ * The MariaDB-mode side of a service, shared by every listener and session using it: its
+ * settings, its accounts and the version string shown to clients.
+ */
+public final class MariaDbService implements AutoCloseable {
+    /** Shown until a server has been seen; afterwards the server's own string (see docs/mariadb.md). */
+    static final String DEFAULT_VERSION = "11.4.5-MariaDB-patchbay";
+
+    private final Service service;
+    private final PatchbayConfig.MariaDbSettings settings;
+    private final AccountLoader accounts;
+    private final SslContext backendSsl;
+    private volatile String learnedVersion;
+
+    public MariaDbService(Service service, PatchbayConfig.MariaDbSettings settings) {
+        this.service = service;
+        this.settings = settings;
+        this.accounts = new AccountLoader(service.name(), service.servers(), settings.user(), settings.password(),
+                settings.usersFile(), settings.usersRefreshTimeNanos(), settings.usersRefreshIntervalNanos(),
+                service.settings().connectTimeoutNanos(), this::versionSeen);
+        try {
+            this.backendSsl = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("TLS is not available: " + e.getMessage(), e);
+        }
+    }
+
+    public void start() {
+        accounts.start();
+    }
+
+    public Service service() {
+        return service;
+    }
+
+    public PatchbayConfig.MariaDbSettings settings() {
+        return settings;
+    }
+
+    public AccountLoader accounts() {
+        return accounts;
+    }
+
+    /** Client context for servers with {@code ssl=true}; certificates are not verified (see docs/mariadb.md). */
+    SslContext backendSsl() {
+        return backendSsl;
+    }
+
+    /** The server version string of Patchbay's handshake. */
+    String versionString() {
+        if (!settings.versionString().isEmpty()) {
+            return settings.versionString();
+        }
+        String v = learnedVersion;
+        return v != null ? v : DEFAULT_VERSION;
+    }
+
+    void versionSeen(String v) {
+        if (v != null && !v.isEmpty()) {
+            learnedVersion = v;
+        }
+    }
+
+    @Override
+    public void close() {
+        accounts.close();
+    }
+}
