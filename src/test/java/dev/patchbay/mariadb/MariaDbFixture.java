@@ -43,6 +43,13 @@ final class MariaDbFixture {
         return "jdbc:mariadb://127.0.0.1:" + a.getPort() + "/" + database + "?sslMode=disable" + (options.isEmpty() ? "" : "&" + options);
     }
 
+    static Connection connectUrl(String url, String user, String password) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        return DriverManager.getConnection(url, props);
+    }
+
     static Connection connect(Patchbay p, String user, String password, String database, String options) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", user);
