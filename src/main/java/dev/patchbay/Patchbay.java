@@ -171,7 +171,7 @@ public final class Patchbay implements AutoCloseable {
         return mariaDbServices.computeIfAbsent(name, n -> {
             PatchbayConfig.ServiceConfig sc = config.services().stream().filter(s -> s.name().equals(n)).findFirst()
                     .orElseThrow();
-            return new MariaDbService(services.get(n), sc.mariadb());
+            return new MariaDbService(services.get(n), sc.mariadb(), config.global().retainLastStatements());
         });
     }
 

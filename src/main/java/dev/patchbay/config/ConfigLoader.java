@@ -3,8 +3,11 @@ package dev.patchbay.config;
 import dev.patchbay.core.Server;
 import dev.patchbay.core.ServiceSettings;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,8 +32,15 @@ public final class ConfigLoader {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(List.of(file + ": cannot read: no such file"));
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(List.of(file + ": cannot read: permission denied"));
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(List.of(file + ": cannot read: not UTF-8 text"));
         } catch (IOException e) {
-            throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
+            throw new ConfigException(List.of(file + ": cannot read: "
+                    + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())));
         }
         return parse(file.toString(), text);
     }
@@ -102,17 +112,51 @@ public final class ConfigLoader {
         if (!t.equalsIgnoreCase("auto")) {
             threads = r.integer("threads", 0, 1, 1024);
         }
-        return new PatchbayConfig.Global(
+        PatchbayConfig.Global g = new PatchbayConfig.Global(
                 threads,
                 r.choice("log_level", "notice", "error", "warning", "notice", "info", "debug"),
                 r.string("log_file", ""),
-                r.string("access_log", "stdout"),
+                r.nonEmptyString("access_log", "stdout"),
                 r.durationNanos("grace_period", TimeUnit.SECONDS.toNanos(30)),
-                r.string("admin_host", "127.0.0.1"),
+                r.nonEmptyString("admin_host", "127.0.0.1"),
                 r.has("admin_port") ? r.port("admin_port", false, true) : 8989,
                 r.bool("admin_enabled", true),
                 r.string("admin_ssl_cert", ""),
-                r.string("admin_ssl_key", ""));
+                r.string("admin_ssl_key", ""),
+                r.integer("session_trace", 0, 0, 100_000),
+                r.bool("skip_name_resolve", false),
+                r.integer("retain_last_statements", 0, 0, 100_000),
+                new PatchbayConfig.Admin(
+                        r.string("admin_users_file", ""),
+                        r.integer("admin_pbkdf2_iterations", 600_000, 1_000, 100_000_000),
+                        r.bool("admin_auth", true),
+                        r.bool("admin_secure_gui", false),
+                        r.bool("admin_metrics_auth", true),
+                        r.bool("admin_log_auth_failures", true),
+                        r.integer("admin_max_body", 1024 * 1024, 1024, 64 * 1024 * 1024),
+                        positive(r, "admin_idle_timeout", TimeUnit.SECONDS.toNanos(60)),
+                        r.integer("admin_max_connections", 1024, 1, 1_000_000),
+                        r.integer("admin_login_max_failures", 10, 1, 1_000_000),
+                        positive(r, "admin_login_block_time", TimeUnit.SECONDS.toNanos(60)),
+                        positive(r, "admin_jwt_max_age", TimeUnit.DAYS.toNanos(1)),
+                        r.nonEmptyString("admin_jwt_issuer", "patchbay"),
+                        positive(r, "admin_rdns_timeout", TimeUnit.SECONDS.toNanos(1))));
+        if (g.adminSslCert().isEmpty() != g.adminSslKey().isEmpty()) {
+            String missing = g.adminSslCert().isEmpty() ? "admin_ssl_cert" : "admin_ssl_key";
+            String given = g.adminSslCert().isEmpty() ? "admin_ssl_key" : "admin_ssl_cert";
+            r.error(missing, "is required when " + given + " is set (HTTPS needs both)");
+        }
+        return g;
+    }
+
+    /** A duration that must not be 0 (these are limits, not switches). */
+    private static long positive(SectionReader r, String key, long def) {
+        long v = r.durationNanos(key, def);
+        if (v == 0) {
+            r.error(key, "must be more than 0");
+            return def;
+        }
+        return v;
     }
 
     private static PatchbayConfig.ServerConfig server(SectionReader r) {
@@ -129,7 +173,7 @@ public final class ConfigLoader {
         if (kind == Server.CheckKind.TCP && interval == 0) {
             r.error("health_check_interval", "must be more than 0 when health_check=tcp");
         }
-        if (kind == Server.CheckKind.TCP && timeout == 0) {
+        if (kind == Server.CheckKind.TCP && timeout == 0 && r.has("health_check_timeout")) {
             r.error("health_check_timeout", "must be more than 0 when health_check=tcp");
         }
         Server.Role role = Server.Role.valueOf(r.choice("role", "none", "master", "slave", "none").toUpperCase(Locale.ROOT));
@@ -151,7 +195,7 @@ public final class ConfigLoader {
                     r.choice("router_options", "running", "master", "slave", "running").toUpperCase(Locale.ROOT));
         }
         List<String> servers = r.list("servers");
-        if (servers.isEmpty()) {
+        if (servers.isEmpty() && r.string("servers", "").isEmpty()) {
             r.error("servers", "is required (a comma-separated list of servers)");
         }
         long connect = r.durationNanos("connect_timeout", TimeUnit.SECONDS.toNanos(5));
@@ -159,12 +203,17 @@ public final class ConfigLoader {
             r.error("connect_timeout", "must be more than 0");
         }
         splice(r);
+        long queue = r.durationNanos("queue_timeout", TimeUnit.SECONDS.toNanos(30));
+        if (queue == 0) {
+            // A queued session's timer fires at queued-since + queue_timeout: 0 would not mean "wait forever".
+            r.error("queue_timeout", "must be more than 0 (to refuse instead of queueing, set when_full=refuse)");
+        }
         ServiceSettings settings = new ServiceSettings(
                 router,
                 connect,
                 r.durationNanos("client_timeout", 0),
                 r.durationNanos("server_timeout", 0),
-                r.durationNanos("queue_timeout", TimeUnit.SECONDS.toNanos(30)),
+                queue,
                 r.integer("retries", 3, 0, 100),
                 r.integer("max_connections", 0, 0, 10_000_000),
                 r.choice("when_full", "queue", "queue", "refuse").equals("queue")
@@ -194,13 +243,14 @@ public final class ConfigLoader {
         if (!password.isEmpty() && user.isEmpty()) {
             r.error("password", "is set but user is not");
         }
-        long refreshTime = r.durationNanos("users_refresh_time", TimeUnit.SECONDS.toNanos(30));
-        long refreshInterval = r.durationNanos("users_refresh_interval", TimeUnit.HOURS.toNanos(8));
+        PatchbayConfig.MariaDbSettings d = PatchbayConfig.MariaDbSettings.DEFAULTS;
+        long refreshTime = r.durationNanos("users_refresh_time", d.usersRefreshTimeNanos());
+        long refreshInterval = r.durationNanos("users_refresh_interval", d.usersRefreshIntervalNanos());
         return new PatchbayConfig.MariaDbSettings(user, password, usersFile,
-                r.string("version_string", ""),
-                r.integer("retain_last_statements", 0, 0, 10_000),
+                r.string("version_string", d.versionString()),
+                r.integer("retain_last_statements", d.retainLastStatements(), 0, 10_000),
                 refreshTime, refreshInterval,
-                r.integer("max_sescmd_history", 50, 0, 1_000_000));
+                r.integer("max_sescmd_history", d.maxSescmdHistory(), 0, 1_000_000));
     }
 
     private static PatchbayConfig.ListenerConfig listener(SectionReader r) {
@@ -235,7 +285,7 @@ public final class ConfigLoader {
                 r.name(),
                 r.requiredString("service"),
                 protocol,
-                r.string("address", "0.0.0.0"),
+                r.nonEmptyString("address", "0.0.0.0"),
                 r.port("port", true, true),
                 r.integer("backlog", 1024, 1, 65535),
                 ssl, cert, key, ca);
@@ -243,12 +293,16 @@ public final class ConfigLoader {
 
     private static PatchbayConfig.StatsSocketConfig statsSocket(SectionReader r) {
         String socket = r.string("socket", null);
-        String address = r.string("address", null);
+        String address = r.nonEmptyString("address", null);
         int port = r.port("port", false, true);
-        if (socket != null && (address != null || port != 0)) {
+        if (socket != null && (r.has("address") || r.has("port"))) {
             r.error("socket", "give either socket=PATH or address and port, not both");
-        } else if (socket == null && address == null && !r.has("port")) {
-            r.error("socket", "is required (or address and port for a TCP socket)");
+        } else if (socket == null && !r.has("port")) {
+            if (r.has("address")) {
+                r.error("port", "is required for a TCP socket (address and port)");
+            } else {
+                r.error("socket", "is required (or address and port for a TCP socket)");
+            }
         }
         if (socket != null && socket.isEmpty()) {
             r.error("socket", "is empty");
@@ -293,9 +347,9 @@ public final class ConfigLoader {
                 }
             }
         }
-        Map<String, String> bound = new HashMap<>();
+        List<Binding> bound = new ArrayList<>();
         if (global.adminEnabled() && global.adminPort() != 0) {
-            bound.put(global.adminHost() + ":" + global.adminPort(), "the admin REST API ([patchbay] admin_port)");
+            bound.add(new Binding(global.adminHost(), global.adminPort(), "the admin REST API ([patchbay] admin_port)"));
         }
         for (PatchbayConfig.ListenerConfig l : listeners) {
             if (l.service() != null && !serviceNames.contains(l.service())) {
@@ -308,12 +362,7 @@ public final class ConfigLoader {
                     }
                 }
             }
-            if (l.port() != 0) {
-                String other = bound.putIfAbsent(l.address() + ":" + l.port(), "[" + l.name() + "]");
-                if (other != null) {
-                    readers.get(l.name()).error("port", l.address() + ":" + l.port() + " is already used by " + other);
-                }
-            }
+            bind(bound, new Binding(l.address(), l.port(), "[" + l.name() + "]"), readers.get(l.name()));
         }
         Set<String> paths = new HashSet<>();
         for (PatchbayConfig.StatsSocketConfig s : sockets) {
@@ -321,12 +370,50 @@ public final class ConfigLoader {
                 if (!paths.add(s.socket())) {
                     readers.get(s.name()).error("socket", "'" + s.socket() + "' is used by another stats_socket");
                 }
-            } else if (s.port() != 0) {
-                String other = bound.putIfAbsent(s.address() + ":" + s.port(), "[" + s.name() + "]");
-                if (other != null) {
-                    readers.get(s.name()).error("port", s.address() + ":" + s.port() + " is already used by " + other);
-                }
+            } else {
+                bind(bound, new Binding(s.address(), s.port(), "[" + s.name() + "]"), readers.get(s.name()));
             }
         }
+    }
+
+    /** An address:port some socket of this configuration listens on, and who. */
+    private record Binding(String address, int port, String owner) {
+        @Override
+        public String toString() {
+            return address.contains(":") ? "[" + address + "]:" + port : address + ":" + port;
+        }
+
+        boolean isWildcard() {
+            return address.equals("0.0.0.0") || address.equals("::");
+        }
+
+        /**
+         * The kernel refuses the second of two listening sockets on the same port when the addresses
+         * are equal or one is a wildcard: 0.0.0.0 covers IPv4, :: (dual-stack) covers both families.
+         */
+        boolean conflictsWith(Binding o) {
+            if (port != o.port) {
+                return false;
+            }
+            if (address.equalsIgnoreCase(o.address) || address.equals("::") || o.address.equals("::")) {
+                return true;
+            }
+            return (isWildcard() && !o.address.contains(":")) || (o.isWildcard() && !address.contains(":"));
+        }
+    }
+
+    /** Records {@code b}, or reports its port as taken. Port 0 (the OS picks a free port) never conflicts. */
+    private static void bind(List<Binding> bound, Binding b, SectionReader r) {
+        if (b.port() == 0) {
+            return;
+        }
+        for (Binding other : bound) {
+            if (b.conflictsWith(other)) {
+                String where = other.address().equals(b.address()) ? "" : " (" + other + ")";
+                r.error("port", b + " is already used by " + other.owner() + where);
+                return;
+            }
+        }
+        bound.add(b);
     }
 }

@@ -6,7 +6,10 @@ import java.util.regex.Pattern;
 
 /** Durations as operators write them: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 1d}; {@code 0} disables. */
 public final class Durations {
-    private static final Pattern FORMAT = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
+    /** The longest duration accepted: 100 years of 365 days ({@code 36500d}). */
+    public static final long MAX_NANOS = TimeUnit.DAYS.toNanos(365 * 100);
+
+    private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     private Durations() {}
 
@@ -22,7 +25,11 @@ public final class Durations {
             }
             throw new IllegalArgumentException("'" + text + "' is not a duration (e.g. 500ms, 10s, 2m, 1h)");
         }
-        long n = Long.parseLong(m.group(1));
+        String digits = m.group(1);
+        if (digits.length() > 18) {
+            throw new IllegalArgumentException("'" + text + "' is too long");
+        }
+        long n = Long.parseLong(digits);
         TimeUnit unit;
         switch (m.group(2)) {
             case "ms": unit = TimeUnit.MILLISECONDS; break;
@@ -32,18 +39,25 @@ public final class Durations {
             default: unit = TimeUnit.DAYS; break;
         }
         long nanos = unit.toNanos(n);
-        if (nanos == Long.MAX_VALUE || nanos > TimeUnit.DAYS.toNanos(365 * 100)) {
+        if (nanos > MAX_NANOS) {
             throw new IllegalArgumentException("'" + text + "' is too long");
         }
         return nanos;
     }
 
-    /** The shortest exact text for a duration, for showing configuration back. */
+    /**
+     * The shortest exact text for a duration, for showing configuration back: {@code parseNanos(format(n)) == n}
+     * for every duration {@link #parseNanos} returns. Durations finer than a millisecond (which no
+     * configuration produces) are rounded up to the next millisecond, so they never show as 0.
+     */
     public static String format(long nanos) {
         if (nanos == 0) {
             return "0";
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
+        if (nanos > 0 && nanos % 1_000_000 != 0) {
+            ms++;
+        }
         if (ms % 1000 != 0) {
             return ms + "ms";
         }

@@ -26,6 +26,12 @@ public final class IniParser {
         List<Section> sections = new ArrayList<>();
         Map<String, Section> byName = new LinkedHashMap<>();
         Section current = null;
+        // Keys under a header that was itself rejected belong to no section; the header's error
+        // covers them, so they are skipped instead of each being reported as "outside of any [section]".
+        boolean skipping = false;
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a UTF-8 byte order mark, as some editors write
+        }
         String[] lines = text.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int lineNo = i + 1;
@@ -37,6 +43,7 @@ public final class IniParser {
                 if (!line.endsWith("]")) {
                     errors.add(file + ":" + lineNo + ": section header '" + line + "' is missing its closing ']'");
                     current = null;
+                    skipping = true;
                     continue;
                 }
                 String name = line.substring(1, line.length() - 1).strip();
@@ -44,6 +51,7 @@ public final class IniParser {
                     errors.add(file + ":" + lineNo + ": section name '" + name
                             + "' may only contain letters, digits and _ . ~ -");
                     current = null;
+                    skipping = true;
                     continue;
                 }
                 Section previous = byName.get(name);
@@ -51,8 +59,10 @@ public final class IniParser {
                     errors.add(file + ":" + lineNo + ": [" + name + "] is defined twice (first at line "
                             + previous.line() + ")");
                     current = null;
+                    skipping = true;
                     continue;
                 }
+                skipping = false;
                 current = new Section(name, lineNo, new LinkedHashMap<>());
                 byName.put(name, current);
                 sections.add(current);
@@ -66,12 +76,16 @@ public final class IniParser {
             }
             String key = line.substring(0, eq).strip();
             String value = line.substring(eq + 1).strip();
-            if (current == null) {
-                errors.add(file + ":" + lineNo + ": '" + key + "' is outside of any [section]");
+            if (skipping) {
                 continue;
             }
             if (key.isEmpty()) {
-                errors.add(file + ":" + lineNo + ": [" + current.name() + "] a line has a value but no key");
+                errors.add(file + ":" + lineNo + ": " + (current == null ? "" : "[" + current.name() + "] ")
+                        + "a line has a value but no key");
+                continue;
+            }
+            if (current == null) {
+                errors.add(file + ":" + lineNo + ": '" + key + "' is outside of any [section]");
                 continue;
             }
             Entry previous = current.entries().get(key);

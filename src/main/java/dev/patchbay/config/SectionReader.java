@@ -53,6 +53,20 @@ final class SectionReader {
         return v == null ? def : v;
     }
 
+    /** Like {@link #string} but an empty value is an error: leaving the key out is how to get the default. */
+    String nonEmptyString(String key, String def) {
+        String v = raw(key);
+        if (v == null) {
+            return def;
+        }
+        if (v.isEmpty()) {
+            error(key, "is empty (leave the key out for the default" + (def == null || def.isEmpty() ? "" : ", " + def)
+                    + ")");
+            return def;
+        }
+        return v;
+    }
+
     String requiredString(String key) {
         String v = raw(key);
         if (v == null || v.isEmpty()) {
@@ -75,7 +89,9 @@ final class SectionReader {
             }
             return (int) n;
         } catch (NumberFormatException e) {
-            error(key, "'" + v + "' is not a whole number");
+            // A whole number too big even for a long is out of range, not "not a number".
+            error(key, "'" + v + "' " + (v.matches("[+-]?\\d+") ? "is out of range (" + min + "-" + max + ")"
+                    : "is not a whole number"));
             return def;
         }
     }
@@ -153,10 +169,14 @@ final class SectionReader {
         if (v == null || v.isEmpty()) {
             return out;
         }
+        boolean emptyReported = false;
         for (String part : v.split(",", -1)) {
             String s = part.strip();
             if (s.isEmpty()) {
-                error(key, "'" + v + "' has an empty entry");
+                if (!emptyReported) {
+                    error(key, "'" + v + "' has an empty entry");
+                    emptyReported = true;
+                }
                 continue;
             }
             if (out.contains(s)) {

@@ -53,11 +53,6 @@ public interface ProtocolDetails {
         return Memory.NONE;
     }
 
-    /** Poll events of this session's connections during the last 30 seconds (MaxScale io_activity), -1 if not counted. */
-    default long ioActivity() {
-        return -1;
-    }
-
     /**
      * One statement: command name ({@code COM_QUERY}), SQL text (null for commands without SQL),
      * when it was received and completed (epoch micros, 0 while running), and per-server response

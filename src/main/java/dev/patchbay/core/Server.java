@@ -28,8 +28,10 @@ public final class Server {
     private final String host;
     private final int port;
     private final InetSocketAddress address;
-    private final int weight;
-    private final int maxConnections;
+    // Operators change these at run time (runtime API set weight / set maxconn server).
+    private volatile int weight;
+    private final int initialWeight;
+    private volatile int maxConnections;
     private final HealthCheck healthCheck;
     private final boolean ssl;
     private volatile Role role = Role.NONE;
@@ -60,6 +62,7 @@ public final class Server {
         this.port = port;
         this.address = address;
         this.weight = weight;
+        this.initialWeight = weight;
         this.maxConnections = maxConnections;
         this.healthCheck = healthCheck;
     }
@@ -88,6 +91,16 @@ public final class Server {
         return weight;
     }
 
+    /** The weight from the configuration, the base for relative ("50%") changes. */
+    public int initialWeight() {
+        return initialWeight;
+    }
+
+    /** Takes effect for the next routing decision; existing sessions stay where they are. */
+    public void setWeight(int weight) {
+        this.weight = weight;
+    }
+
     /** 0 means unlimited. */
     public int maxConnections() {
         return maxConnections;
@@ -104,6 +117,11 @@ public final class Server {
 
     public void setRole(Role role) {
         this.role = role;
+    }
+
+    /** Lowering it never cuts sessions; it only stops new ones until the count falls below. */
+    public void setMaxConnections(int maxConnections) {
+        this.maxConnections = maxConnections;
     }
 
     public HealthCheck healthCheck() {
@@ -148,14 +166,16 @@ public final class Server {
     }
 
     public boolean isFull() {
-        return maxConnections > 0 && connections.get() >= maxConnections;
+        int max = maxConnections;
+        return max > 0 && connections.get() >= max;
     }
 
     /** Takes a connection slot if max_connections allows. */
     public boolean tryAcquire() {
         while (true) {
             int n = connections.get();
-            if (maxConnections > 0 && n >= maxConnections) {
+            int max = maxConnections;
+            if (max > 0 && n >= max) {
                 return false;
             }
             if (connections.compareAndSet(n, n + 1)) {

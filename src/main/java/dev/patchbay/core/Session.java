@@ -75,6 +75,12 @@ public final class Session {
     private volatile ProtocolDetails protocolDetails;
     private final SessionTrace trace = new SessionTrace();
     @SuppressWarnings("unused") private long cpuNanos;
+    /**
+     * I/O events per 2-second bucket over the last 32 s, for MaxScale's {@code io_activity}: each slot
+     * packs the bucket number (high 40 bits) and its count (low 24 bits). Written by the event loop
+     * only; readers tolerate a bucket being reset under them.
+     */
+    private final long[] ioBuckets = new long[16];
 
     @SuppressWarnings("unused") private long bytesFromClient;
     @SuppressWarnings("unused") private long bytesFromServer;
@@ -215,13 +221,35 @@ public final class Session {
 
     // ---- counters (single writer: the event loop) -----------------------------------------
 
+    private void bookIo(long nowNanos) {
+        long bucket = nowNanos >>> 31; // about 2.1 s
+        int i = (int) (bucket & 15);
+        long slot = ioBuckets[i];
+        ioBuckets[i] = (slot >>> 24) == bucket ? slot + 1 : (bucket << 24) | 1;
+    }
+
+    /** I/O events of this session in about the last 30 seconds (MaxScale's {@code io_activity}). */
+    public int ioActivity() {
+        long bucket = System.nanoTime() >>> 31;
+        int n = 0;
+        for (long slot : ioBuckets) {
+            long age = bucket - (slot >>> 24);
+            if (slot != 0 && age >= 0 && age < 15) {
+                n += (int) (slot & 0xFFFFFF);
+            }
+        }
+        return n;
+    }
+
     public void recordClientRead(int bytes, long nowNanos) {
+        bookIo(nowNanos);
         BYTES_FROM_CLIENT.setOpaque(this, (long) BYTES_FROM_CLIENT.getOpaque(this) + bytes);
         CLIENT_READS.setOpaque(this, (long) CLIENT_READS.getOpaque(this) + 1);
         LAST_CLIENT_ACTIVITY.setOpaque(this, nowNanos);
     }
 
     public void recordServerRead(int bytes, long nowNanos) {
+        bookIo(nowNanos);
         BYTES_FROM_SERVER.setOpaque(this, (long) BYTES_FROM_SERVER.getOpaque(this) + bytes);
         SERVER_READS.setOpaque(this, (long) SERVER_READS.getOpaque(this) + 1);
         LAST_SERVER_ACTIVITY.setOpaque(this, nowNanos);
@@ -229,12 +257,14 @@ public final class Session {
 
     /** A write to the client completed. */
     public void recordClientWrite(long nowNanos) {
+        bookIo(nowNanos);
         CLIENT_WRITES.setOpaque(this, (long) CLIENT_WRITES.getOpaque(this) + 1);
         LAST_CLIENT_ACTIVITY.setOpaque(this, nowNanos);
     }
 
     /** A write to the backend completed. */
     public void recordServerWrite(long nowNanos) {
+        bookIo(nowNanos);
         SERVER_WRITES.setOpaque(this, (long) SERVER_WRITES.getOpaque(this) + 1);
         LAST_SERVER_ACTIVITY.setOpaque(this, nowNanos);
     }
@@ -388,7 +418,7 @@ public final class Session {
             t = killRequest != null ? killRequest : Termination.of(Termination.Cause.CLIENT_CLOSE);
         }
         state = new SessionState.Closed(t);
-        registry.remove(this);
+        registry.remove(this, t);
         closed.complete(t);
     }
 

@@ -33,4 +33,14 @@ public interface SessionIo {
 
     /** Size of the receive buffer the backend channel allocates per read, 0 without a backend. */
     int serverReadBufferSize();
+
+    /** The client socket's file descriptor, -1 when the transport has none (NIO) or it is closed. */
+    default int clientFd() {
+        return -1;
+    }
+
+    /** The backend socket's file descriptor, -1 without one. */
+    default int serverFd() {
+        return -1;
+    }
 }

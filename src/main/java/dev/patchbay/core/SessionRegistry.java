@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -17,6 +18,25 @@ public final class SessionRegistry {
 
     private final AtomicLong lastId = new AtomicLong();
     private final ConcurrentHashMap<Long, Session> sessions = new ConcurrentHashMap<>();
+    private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * Told of every session opening and closing. Both calls run on the session's event loop, so
+     * implementations hand work to their own thread and return at once.
+     */
+    public interface Listener {
+        default void opened(Session s) {}
+
+        default void closed(Session s, Termination t) {}
+    }
+
+    public void addListener(Listener l) {
+        listeners.add(l);
+    }
+
+    public void removeListener(Listener l) {
+        listeners.remove(l);
+    }
 
     /** Creates and registers a session for a connection just accepted. */
     public Session open(Frontend frontend, SocketAddress client, SocketAddress local, SessionIo io,
@@ -25,12 +45,18 @@ public final class SessionRegistry {
         Session s = new Session(this, id, frontend, frontend.service(), client, local, io, initial);
         sessions.put(id, s);
         frontend.sessionOpened();
+        for (Listener l : listeners) {
+            l.opened(s);
+        }
         return s;
     }
 
-    void remove(Session s) {
+    void remove(Session s, Termination t) {
         if (sessions.remove(s.id(), s)) {
             s.frontend().sessionClosed();
+            for (Listener l : listeners) {
+                l.closed(s, t);
+            }
         }
     }
 

@@ -7,9 +7,12 @@ import ch.qos.logback.core.spi.FilterReply;
 import dev.patchbay.core.LogLevels;
 import dev.patchbay.core.Session;
 import dev.patchbay.core.SessionRegistry;
+import dev.patchbay.core.SessionState;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.MDC;
 import org.slf4j.Marker;
@@ -52,6 +55,7 @@ final class SessionLevelFilter extends TurboFilter {
 
     void detach(Attachment a) {
         attachments.remove(a);
+        recent.values().removeIf(f -> a.registry.get(f.session.id()) == f.session || f.session.state() instanceof SessionState.Closed);
     }
 
     boolean hasAttachments() {
@@ -105,10 +109,28 @@ final class SessionLevelFilter extends TurboFilter {
         for (Attachment a : attachments) {
             Session s = a.registry.get(sid);
             if (s != null) {
+                if (s.logFlags() != 0 || a.traceLines > 0) {
+                    remember(sid, new Found(s, a.traceLines));
+                }
                 return new Found(s, a.traceLines);
             }
         }
-        return null;
+        // The last lines of a session ("Closing: ...") come after it left the registry.
+        return recent.get(sid);
+    }
+
+    /**
+     * Sessions seen with a log level or a trace, kept past their removal from the registry so that
+     * their last lines still follow their settings. Closed ones are dropped once there are more than
+     * {@link #RECENT_MAX}.
+     */
+    private final Map<Long, Found> recent = new ConcurrentHashMap<>();
+    static final int RECENT_MAX = 4096;
+
+    private void remember(long id, Found f) {
+        if (recent.put(id, f) == null && recent.size() > RECENT_MAX) {
+            recent.values().removeIf(x -> x.session.state() instanceof SessionState.Closed);
+        }
     }
 
     /** The {@link LogLevels} bit of a Logback level, mapped as {@link SessionLog} maps them. */

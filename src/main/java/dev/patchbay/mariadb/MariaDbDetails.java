@@ -12,8 +12,6 @@ import java.util.Map;
  * threads read consistent snapshots without blocking the data plane.
  */
 final class MariaDbDetails implements ProtocolDetails {
-    private static final int IO_SLOTS = 30;
-
     private volatile String user;
     private volatile Map<String, String> attributes;
     private volatile String clientCipher = "";
@@ -27,9 +25,6 @@ final class MariaDbDetails implements ProtocolDetails {
     private final int retain;
     private final ArrayDeque<Statement> statements = new ArrayDeque<>();
     private long statementBytes;
-    // io_activity: events per second in a 30-slot ring, as MaxScale's Session::book_io_activity.
-    private final long[] ioSlots = new long[IO_SLOTS];
-    private final long[] ioSecond = new long[IO_SLOTS];
 
     MariaDbDetails(int retainLastStatements) {
         this.retain = retainLastStatements;
@@ -152,28 +147,6 @@ final class MariaDbDetails implements ProtocolDetails {
     @Override
     public synchronized Memory memory() {
         return new Memory(heldBytes, historyBytes, 0, statementBytes);
-    }
-
-    synchronized void ioEvent(long nowNanos) {
-        long sec = nowNanos / 1_000_000_000L;
-        int slot = (int) Math.floorMod(sec, (long) IO_SLOTS);
-        if (ioSecond[slot] != sec) {
-            ioSecond[slot] = sec;
-            ioSlots[slot] = 0;
-        }
-        ioSlots[slot]++;
-    }
-
-    @Override
-    public synchronized long ioActivity() {
-        long sec = System.nanoTime() / 1_000_000_000L;
-        long sum = 0;
-        for (int i = 0; i < IO_SLOTS; i++) {
-            if (sec - ioSecond[i] < IO_SLOTS) {
-                sum += ioSlots[i];
-            }
-        }
-        return sum;
     }
 
     /** Measured size of a retained statement: its text (UTF-16 chars), command name and responses. */

@@ -20,11 +20,17 @@ public final class MariaDbService implements AutoCloseable {
     private final PatchbayConfig.MariaDbSettings settings;
     private final AccountLoader accounts;
     private final SslContext backendSsl;
+    private final int retainLastStatements;
     private volatile String learnedVersion;
 
-    public MariaDbService(Service service, PatchbayConfig.MariaDbSettings settings) {
+    /**
+     * @param globalRetainLastStatements the {@code [patchbay]} value, used when the service sets none
+     */
+    public MariaDbService(Service service, PatchbayConfig.MariaDbSettings settings, int globalRetainLastStatements) {
         this.service = service;
         this.settings = settings;
+        this.retainLastStatements = settings.retainLastStatements() >= 0 ? settings.retainLastStatements()
+                : globalRetainLastStatements;
         this.accounts = new AccountLoader(service.name(), service.servers(), settings.user(), settings.password(),
                 settings.usersFile(), settings.usersRefreshTimeNanos(), settings.usersRefreshIntervalNanos(),
                 service.settings().connectTimeoutNanos(), this::versionSeen);
@@ -45,6 +51,11 @@ public final class MariaDbService implements AutoCloseable {
 
     public PatchbayConfig.MariaDbSettings settings() {
         return settings;
+    }
+
+    /** How many statements each session keeps for diagnostics (service value, else global). */
+    public int retainLastStatements() {
+        return retainLastStatements;
     }
 
     public AccountLoader accounts() {

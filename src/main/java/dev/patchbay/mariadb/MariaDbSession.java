@@ -153,7 +153,7 @@ final class MariaDbSession extends ProxiedSession {
         super(patchbay, frontend, threadIndex);
         this.mdb = mdb;
         this.tls = tls;
-        this.details = new MariaDbDetails(mdb.settings().retainLastStatements());
+        this.details = new MariaDbDetails(mdb.retainLastStatements());
         this.history = new SessionHistory(mdb.settings().maxSescmdHistory());
     }
 
@@ -210,7 +210,6 @@ final class MariaDbSession extends ProxiedSession {
     void onClientFrame(ByteBuf frame) {
         long now = System.nanoTime();
         session.recordClientRead(frame.readableBytes(), now);
-        details.ioEvent(now);
         if (closing) {
             frame.release();
             return;
@@ -456,7 +455,6 @@ final class MariaDbSession extends ProxiedSession {
     void onBackendFrame(Channel ch, ByteBuf frame) {
         long now = System.nanoTime();
         session.recordServerRead(frame.readableBytes(), now);
-        details.ioEvent(now);
         if (closing || ch != backendChannel) {
             frame.release();
             return;

@@ -25,10 +25,9 @@ import java.util.function.ToDoubleFunction;
  * collectors: nothing is counted twice and the runtime API, the REST API and Prometheus agree).
  *
  * <p>Byte totals are the one figure the model keeps only per session: a closed session's bytes are
- * added here when it closes ({@link #sessionClosed(Session)}, fed by the REST API's session watcher)
- * and live sessions are summed at scrape time. A session that opens and closes between two polls of
- * the watcher (100 ms) is not seen, so its bytes are missing until the model keeps per-listener byte
- * counters; the exported value never goes down.
+ * added here when it closes ({@link #sessionClosed(Session)}, fed by the registry's close
+ * notification) and live sessions are summed at scrape time, so the exported value is exact and
+ * never goes down.
  */
 public final class PatchbayMetrics {
     public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;

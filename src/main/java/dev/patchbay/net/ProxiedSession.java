@@ -18,6 +18,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -385,6 +386,20 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
     @Override
     public int serverReadBufferSize() {
         return readBuffer(backend);
+    }
+
+    @Override
+    public int clientFd() {
+        return fd(client);
+    }
+
+    @Override
+    public int serverFd() {
+        return fd(backend);
+    }
+
+    private static int fd(Channel ch) {
+        return ch instanceof UnixChannel u && ch.isOpen() ? u.fd().intValue() : -1;
     }
 
     protected static long pending(Channel ch) {

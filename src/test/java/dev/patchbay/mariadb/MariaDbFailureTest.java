@@ -184,7 +184,7 @@ class MariaDbFailureTest {
             Session s = proxy.sessions().get(c.unwrap(org.mariadb.jdbc.Connection.class).getThreadId());
             ProtocolDetails d = s.protocolDetails();
             assertThat(d.awaitingResponse()).isFalse();
-            assertThat(d.ioActivity()).isPositive();
+            assertThat(s.ioActivity()).isPositive();
             assertThat(s.state()).isInstanceOf(dev.patchbay.core.SessionState.Established.class);
             assertThat(s.server().name()).isEqualTo("server1");
         }

@@ -2,13 +2,13 @@ package dev.patchbay.admin.rest;
 
 import java.util.Iterator;
 import java.util.Map;
+import java.util.TreeMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.util.DefaultIndenter;
 import tools.jackson.core.util.DefaultPrettyPrinter;
 import tools.jackson.core.util.Separators;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectWriter;
-import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -19,8 +19,18 @@ import tools.jackson.databind.node.ObjectNode;
  * indent with {@code "key": value} and empty containers as {@code []} and {@code {}}, or compact.
  */
 final class Json {
+    /** Objects keep their keys sorted as they are built, so writing needs no sorting pass. */
+    private static final class SortedNodes extends JsonNodeFactory {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ObjectNode objectNode() {
+            return new ObjectNode(this, new TreeMap<>());
+        }
+    }
+
     static final JsonMapper MAPPER = JsonMapper.builder()
-            .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
+            .nodeFactory(new SortedNodes())
             .build();
     static final JsonNodeFactory NODES = MAPPER.getNodeFactory();
 

@@ -112,10 +112,6 @@ public final class RestApi implements AutoCloseable {
             public void closed(dev.patchbay.core.Session s, dev.patchbay.core.Termination t) {
                 metrics.sessionClosed(s);
             }
-
-            @Override
-            public void missed(long id) {
-            }
         });
         watcher.start();
         logging = SessionLogging.attach(patchbay.sessions(), settings.sessionTrace());

@@ -107,18 +107,6 @@ final class SessionEvents implements SessionWatcher.Listener {
         event(killed ? "killed" : "closed", o);
     }
 
-    @Override
-    public void missed(long id) {
-        if (subscribers.isEmpty()) {
-            return;
-        }
-        ObjectNode o = Json.object();
-        o.put("id", Long.toString(id));
-        o.put("time", Instant.now().toString());
-        o.put("detail", "a session (or runtime API connection) opened and closed between two polls");
-        event("missed", o);
-    }
-
     private static ObjectNode base(Session s) {
         ObjectNode o = Json.object();
         o.put("id", Long.toString(s.id()));

@@ -2,7 +2,6 @@ package dev.patchbay.admin.rest;
 
 import dev.patchbay.core.LogLevels;
 import dev.patchbay.core.Session;
-import dev.patchbay.core.SessionState;
 import dev.patchbay.core.Termination;
 import dev.patchbay.logging.SessionLog;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -485,11 +484,5 @@ final class SessionsResource {
         }
         r.action = "session_kill";
         return kill(b.sessions, r.principal.user()).thenApply(n -> ApiResponse.ok(b.meta(false)));
-    }
-
-    /** True while {@code s} can still be acted on (not closing or closed). */
-    static boolean live(Session s) {
-        SessionState st = s.state();
-        return st.isLive();
     }
 }

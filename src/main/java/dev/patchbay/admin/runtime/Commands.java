@@ -47,8 +47,13 @@ final class Commands {
                 "kill sessions of a backend (service)"), Level.ADMIN, Shutdown::backend);
         k.add("shutdown sessions src", usage("shutdown sessions src <ip|cidr>",
                 "kill sessions from a client address or network"), Level.ADMIN, Shutdown::src);
-        k.add("set server", usage("set server <bk>/<srv> state <st>", "change a server's state (ready, drain, maint)"),
+        k.add("set server", usage("set server <bk>/<srv> [opts]", "change a server's state (ready, drain, maint) or weight"),
                 Level.ADMIN, Commands::setServer);
+        k.add("set weight", usage("set weight <bk>/<srv>  (DEPRECATED)", "change a server's weight (use 'set server' instead)"),
+                Level.ADMIN, (cli, args) -> setWeight(cli, args.size() > 2 ? args.get(2) : null,
+                        args.size() > 3 ? args.get(3) : null, String.join(" ", args)));
+        k.add("set maxconn server", usage("set maxconn server <bk>/<srv>", "change a server's max_connections"),
+                Level.ADMIN, Commands::setMaxconnServer);
         k.add("enable server", usage("enable server  (DEPRECATED)", "enable a disabled server (use 'set server' instead)"),
                 Level.ADMIN, (cli, args) -> serverState(cli, args.size() > 2 ? args.get(2) : null, Server.AdminState.READY,
                         String.join(" ", args)));
@@ -88,8 +93,7 @@ final class Commands {
         if (ref.error() != null) {
             return Reply.text(ref.error());
         }
-        int w = ref.server().weight();
-        return Reply.text(w + " (initial " + w + ")\n");
+        return Reply.text(ref.server().weight() + " (initial " + ref.server().initialWeight() + ")\n");
     }
 
     private static Reply setServer(Cli cli, List<String> args) {
@@ -98,8 +102,11 @@ final class Commands {
             return Reply.text(ref.error());
         }
         String what = args.size() > 3 ? args.get(3) : "";
+        if (what.equals("weight")) {
+            return setWeight(cli, args.get(2), args.size() > 4 ? args.get(4) : null, String.join(" ", args));
+        }
         if (!what.equals("state")) {
-            return Reply.text("usage: set server <backend>/<server> state\n");
+            return Reply.text("usage: set server <backend>/<server> state|weight\n");
         }
         String st = args.size() > 4 ? args.get(4) : "";
         Server.AdminState to;
@@ -110,6 +117,67 @@ final class Commands {
             default: return Reply.text("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
         }
         return serverState(cli, args.get(2), to, String.join(" ", args));
+    }
+
+    /** HAProxy's {@code set weight}: absolute 0-256, or a percentage of the configured weight. */
+    private static Reply setWeight(Cli cli, String serverArg, String value, String command) {
+        Lookup.ServerRef ref = Lookup.server(cli.patchbay(), serverArg);
+        if (ref.error() != null) {
+            return Reply.text(ref.error());
+        }
+        if (value == null || value.isEmpty()) {
+            return Reply.text("Require <backend>/<server> and <weight> or <weight%>.\n");
+        }
+        Server server = ref.server();
+        int w;
+        try {
+            if (value.endsWith("%")) {
+                int pct = Integer.parseInt(value.substring(0, value.length() - 1));
+                if (pct < 0) {
+                    return Reply.text("Relative weight must be positive.\n");
+                }
+                w = (int) Math.min(256, (long) server.initialWeight() * pct / 100);
+            } else {
+                w = Integer.parseInt(value);
+                if (w < 0 || w > 256) {
+                    return Reply.text("Absolute weight can only be between 0 and 256 inclusive.\n");
+                }
+            }
+        } catch (NumberFormatException e) {
+            return Reply.text("Require <backend>/<server> and <weight> or <weight%>.\n");
+        }
+        int from = server.weight();
+        server.setWeight(w);
+        AdminLog.action(cli, command + ": server " + server.name() + " weight " + from + " -> " + w);
+        return Reply.empty();
+    }
+
+    private static Reply setMaxconnServer(Cli cli, List<String> args) {
+        Lookup.ServerRef ref = Lookup.server(cli.patchbay(), args.size() > 3 ? args.get(3) : null);
+        if (ref.error() != null) {
+            return Reply.text(ref.error());
+        }
+        String value = args.size() > 4 ? args.get(4) : "";
+        int max;
+        try {
+            max = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            return Reply.text("Integer value requested.\n");
+        }
+        if (max < 0) {
+            return Reply.text("Value out of range.\n");
+        }
+        Server server = ref.server();
+        int from = server.maxConnections();
+        server.setMaxConnections(max);
+        // A higher limit frees slots at once for queued sessions.
+        for (dev.patchbay.core.Service svc : cli.patchbay().services().values()) {
+            if (svc.servers().contains(server)) {
+                svc.wakeAll();
+            }
+        }
+        AdminLog.action(cli, String.join(" ", args) + ": server " + server.name() + " max_connections " + from + " -> " + max);
+        return Reply.empty();
     }
 
     private static Reply serverState(Cli cli, String arg, Server.AdminState to, String command) {

@@ -249,7 +249,7 @@ class AuthTest {
 
     @Test
     void failedLoginsAreRateLimitedPerAddress() throws Exception {
-        try (RestRig limited = RestRig.start(Map.of("admin_login_max_failures", "3", "admin_login_block_time", "2"))) {
+        try (RestRig limited = RestRig.start(Map.of("admin_login_max_failures", "3", "admin_login_block_time", "2s"))) {
             for (int i = 0; i < 2; i++) {
                 assertThat(limited.get("/v1/sessions", "Authorization", RestRig.basic("admin", "bad")).statusCode())
                         .isEqualTo(401);
@@ -298,13 +298,16 @@ class AuthTest {
                     throw new CompletionException(e);
                 }
             });
-            Thread.sleep(20);
+            Thread.sleep(30);
             long t1 = System.nanoTime();
             assertThat(slow.get("/v1/maxscale").statusCode()).isEqualTo(200);
             long quick = System.nanoTime() - t1;
+            boolean hashStillRunning = !wrong.isDone();
             assertThat(wrong.get(30, TimeUnit.SECONDS)).isEqualTo(401);
-            assertThat(TimeUnit.NANOSECONDS.toMillis(quick)).as("cached admin login while a hash runs (first login took %d ms)",
-                    TimeUnit.NANOSECONDS.toMillis(firstLogin)).isLessThan(Math.max(150, TimeUnit.NANOSECONDS.toMillis(firstLogin) / 2));
+            assertThat(hashStillRunning).as("the other request was answered while the wrong password was being hashed")
+                    .isTrue();
+            assertThat(quick).as("cached admin login while a hash runs (a full login took %d ms)",
+                    TimeUnit.NANOSECONDS.toMillis(firstLogin)).isLessThan(firstLogin);
         }
     }
 }

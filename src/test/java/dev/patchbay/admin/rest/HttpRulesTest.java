@@ -239,6 +239,34 @@ class HttpRulesTest {
     }
 
     @Test
+    void connectionLimitAndIdleTimeout() throws Exception {
+        try (RestRig small = RestRig.start(Map.of("admin_max_connections", "4", "admin_idle_timeout", "1s"))) {
+            List<Socket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    held.add(new Socket(InetAddress.getLoopbackAddress(), small.port()));
+                }
+                Awaitility.await().atMost(3, TimeUnit.SECONDS).until(() -> {
+                    String r = Raw.exchange(small.port(), "GET /v1/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                    return r.startsWith("HTTP/1.1 503");
+                });
+                String r = Raw.exchange(small.port(), "GET /v1/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                assertThat(r).contains("Too many REST API connections (admin_max_connections=4)");
+                // Idle connections are closed after admin_idle_timeout, and then there is room again.
+                for (Socket c : held) {
+                    c.setSoTimeout(5000);
+                    assertThat(c.getInputStream().read()).isEqualTo(-1);
+                }
+                Awaitility.await().atMost(3, TimeUnit.SECONDS).until(() -> small.get("/v1/").statusCode() == 200);
+            } finally {
+                for (Socket c : held) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void curlWorksAsAUserWouldUseIt() throws Exception {
         Session s = rig.openSession();
         Process p = new ProcessBuilder("curl", "-s", "-u", "admin:mariadb", "-w", "\n%{http_code}",

@@ -48,7 +48,7 @@ final class RestRig implements AutoCloseable {
         this.patchbay = patchbay;
     }
 
-    /** Starts with default settings plus {@code props} as {@code -Dpatchbay.<key>} (set only while starting). */
+    /** Starts with default settings plus {@code props} as {@code [patchbay]} keys. */
     static RestRig start(Map<String, String> props) throws Exception {
         return start(props, "", "");
     }
@@ -64,23 +64,18 @@ final class RestRig implements AutoCloseable {
         all.put("admin_pbkdf2_iterations", "1000");
         all.putAll(props);
         TestBackend backend = TestBackend.start("echo", TestBackend.Mode.ECHO);
-        String ini = "[patchbay]\nadmin_host=127.0.0.1\nadmin_port=0\naccess_log=off\n" + globalExtra + "\n"
+        StringBuilder global = new StringBuilder();
+        all.forEach((k, v) -> global.append(k).append('=').append(v).append('\n'));
+        String ini = "[patchbay]\nadmin_host=127.0.0.1\nadmin_port=0\naccess_log=off\n" + global + globalExtra + "\n"
                 + "[server1]\ntype=server\naddress=127.0.0.1\nport=" + backend.port() + "\nhealth_check=none\n\n"
                 + "[Echo-Service]\ntype=service\nservers=server1\n" + serviceExtra + "\n\n"
                 + "[Echo-Listener]\ntype=listener\nservice=Echo-Service\naddress=127.0.0.1\nport=0\n";
         Patchbay pb;
-        for (Map.Entry<String, String> e : all.entrySet()) {
-            System.setProperty("patchbay." + e.getKey(), e.getValue());
-        }
         try {
             pb = new Patchbay(ConfigLoader.parse("rest-test.cnf", ini)).start();
         } catch (ConfigException e) {
             backend.close();
             throw new AssertionError("test configuration is invalid:\n" + e.getMessage(), e);
-        } finally {
-            for (String k : all.keySet()) {
-                System.clearProperty("patchbay." + k);
-            }
         }
         return new RestRig(dir, backend, pb);
     }

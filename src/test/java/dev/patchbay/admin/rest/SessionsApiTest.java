@@ -246,16 +246,17 @@ class SessionsApiTest {
     void deleteWithTtlKillsLaterAndARepeatResetsTheTimer() throws Exception {
         Session s = rig.openSession();
         long t0 = System.nanoTime();
-        assertThat(rig.send("DELETE", "/v1/sessions/" + s.id() + "?ttl=1", null).statusCode()).isEqualTo(200);
-        Thread.sleep(600);
+        assertThat(rig.send("DELETE", "/v1/sessions/" + s.id() + "?ttl=2", null).statusCode()).isEqualTo(200);
+        Thread.sleep(1000);
         assertThat(s.state().isLive()).isTrue();
         RestRig.echo(rig.socketOf(s), "a quick query still works");
-        // Reset: 1 more second from now.
-        assertThat(rig.send("DELETE", "/v1/sessions/" + s.id() + "?ttl=1", null).statusCode()).isEqualTo(200);
-        Thread.sleep(700);
+        // Reset at ~1 s: 3 more seconds from now, so the first deadline (2 s) passes without a kill.
+        assertThat(rig.send("DELETE", "/v1/sessions/" + s.id() + "?ttl=3", null).statusCode()).isEqualTo(200);
+        long sinceStart = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        Thread.sleep(Math.max(0, 2500 - sinceStart));
         assertThat(s.state().isLive()).as("the repeat restarted the countdown").isTrue();
-        Awaitility.await().atMost(3, TimeUnit.SECONDS).until(() -> s.state() instanceof SessionState.Closed);
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isGreaterThanOrEqualTo(1600);
+        Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> s.state() instanceof SessionState.Closed);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isGreaterThanOrEqualTo(3500);
         assertThat(s.termination().cause()).isEqualTo(Termination.Cause.KILLED);
         HttpResponse<String> r = rig.send("DELETE", "/v1/sessions/" + rig.openSession().id() + "?ttl=soon", null);
         assertThat(r.statusCode()).isEqualTo(400);
