@@ -114,14 +114,18 @@ public final class Packets {
                 return readInt3(b, what);
             case 0xFE:
                 need(b, 8, what);
-                return b.readLongLE();
+                long v = b.readLongLE();
+                if (v < 0) {
+                    throw new ProtocolException("length-encoded integer out of range in " + what);
+                }
+                return v;
             default:
                 throw new ProtocolException("bad length-encoded integer in " + what);
         }
     }
 
     public static byte[] readBytes(ByteBuf b, long n, String what) {
-        if (n > Integer.MAX_VALUE) {
+        if (n < 0 || n > Integer.MAX_VALUE) {
             throw new ProtocolException("truncated packet: " + what);
         }
         need(b, (int) n, what);

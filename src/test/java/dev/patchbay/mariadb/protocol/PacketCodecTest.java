@@ -114,6 +114,12 @@ class PacketCodecTest {
                 .isInstanceOf(ProtocolException.class);
         assertThatThrownBy(() -> Packets.readLenenc(Unpooled.wrappedBuffer(new byte[] {(byte) 0xFF}), "x"))
                 .isInstanceOf(ProtocolException.class);
+        // Found by Jazzer: an 8-byte length with the top bit set is negative as a long.
+        byte[] negative = {(byte) 0xFE, -1, -1, -1, -1, -1, -1, -1, -1};
+        assertThatThrownBy(() -> Packets.readLenenc(Unpooled.wrappedBuffer(negative), "x"))
+                .isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> HandshakeResponse.readAttributes(Unpooled.wrappedBuffer(negative)))
+                .isInstanceOf(ProtocolException.class);
     }
 
     @Test
