@@ -111,6 +111,29 @@ class MariaDbAuthTest {
     }
 
     @Test
+    void otherClientPluginsAreSwitchedToNativePassword() throws Exception {
+        try (RawClient raw = new RawClient(proxy.listenerAddress("db"))) {
+            byte[] sw = raw.loginWithPlugin("auth_app", "caching_sha2_password");
+            assertThat(sw[0]).isEqualTo((byte) 0xFE);
+            String plugin = new String(sw, 1, "mysql_native_password".length(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(plugin).isEqualTo("mysql_native_password");
+            byte[] scramble = java.util.Arrays.copyOfRange(sw, 2 + plugin.length(), 2 + plugin.length() + 20);
+            assertThat(scramble).isEqualTo(raw.handshake.scramble());
+            byte[] ok = raw.authSwitchReply("s3cret!", scramble, 3);
+            assertThat(ok[0]).as(RawClient.errMessage(ok)).isZero();
+            byte[] reply = raw.query("DO 1");
+            assertThat(reply[0]).isZero();
+        }
+        try (RawClient raw = new RawClient(proxy.listenerAddress("db"))) {
+            byte[] sw = raw.loginWithPlugin("auth_app", "client_ed25519");
+            byte[] scramble = java.util.Arrays.copyOfRange(sw, 23, 43);
+            byte[] err = raw.authSwitchReply("wrong", scramble, 3);
+            assertThat(RawClient.errCode(err)).isEqualTo(1045);
+            assertThat(raw.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
     void terminationOfFailedLoginIsAuthFailure() throws Exception {
         List<Termination> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         long before = proxy.sessions().lastId();

@@ -48,6 +48,23 @@ final class RawClient implements AutoCloseable {
         return readPayload();
     }
 
+    /** Sends a handshake response naming {@code plugin} with a token that is not a native one. */
+    byte[] loginWithPlugin(String user, String plugin) throws IOException {
+        readHandshake();
+        HandshakeResponse r = new HandshakeResponse(Capabilities.ADVERTISED, 1 << 24, 45, 0, user, new byte[32], null,
+                plugin, Map.of());
+        writeFrame(r.encode(Unpooled.buffer().alloc(), 1));
+        return readPayload();
+    }
+
+    /** Answers an auth switch with the native token for {@code scramble}. */
+    byte[] authSwitchReply(String password, byte[] scramble, int seq) throws IOException {
+        ByteBuf t = Unpooled.wrappedBuffer(NativePassword.tokenForPassword(password.getBytes(StandardCharsets.UTF_8), scramble));
+        writeFrame(Packets.encode(Unpooled.buffer().alloc(), seq, t));
+        t.release();
+        return readPayload();
+    }
+
     byte[] changeUser(String user, String password, String db) throws IOException {
         ChangeUser cu = new ChangeUser(user, NativePassword.tokenForPassword(password.getBytes(StandardCharsets.UTF_8),
                 handshake.scramble()), db, 45, InitialHandshake.NATIVE_PASSWORD, Map.of("_client_name", "rawclient"));
