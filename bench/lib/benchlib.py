@@ -105,6 +105,7 @@ def report(metrics_path, meta_path):
         meta.append((k, v))
     metad = dict(meta)
     conns = metad.get("latency connections", "N")
+    metad.setdefault("idle max", metad.get("durations", "").rsplit(",", 1)[-1].strip() or "N")
 
     # key, label, unit digits, better ('hi'|'lo'), target rule, ha target, pb target
     rows = [
@@ -125,6 +126,7 @@ def report(metrics_path, meta_path):
         ("idle_slope", "RSS per idle session (KiB)", 2, "le", "", ""),
         ("idle_heap", "live Java heap per idle session, after full GC (KiB)", 2, None, "", ""),
         ("idle_base", "RSS with no sessions, fitted (MiB)", 1, None, "", ""),
+        ("idle_rss_max", f"RSS with {metad.get('idle max', 'N')} idle sessions (MiB)", 1, None, "", ""),
     ]
     out = []
     out.append("| Metric | direct (no proxy) | HAProxy | Patchbay | Patchbay / HAProxy | Target | Met |")
@@ -209,7 +211,7 @@ def report(metrics_path, meta_path):
         out.append("</details>")
     if notes:
         out.append("")
-        out.append("Problems seen during the run:")
+        out.append("Notes and problems seen during the run:")
         out.append("")
         out.extend(f"- {n}" for n in notes)
 

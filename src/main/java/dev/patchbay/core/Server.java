@@ -1,7 +1,6 @@
 package dev.patchbay.core;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -36,8 +35,7 @@ public final class Server {
     private final boolean ssl;
     private volatile Role role = Role.NONE;
 
-    private final AtomicInteger connections = new AtomicInteger();
-    private final LongAdder totalConnections = new LongAdder();
+    private final Slots connections = new Slots(this::maxConnections);
     private final LongAdder connectFailures = new LongAdder();
     private volatile Health health = Health.UP;
     private volatile AdminState adminState = AdminState.READY;
@@ -154,11 +152,11 @@ public final class Server {
     }
 
     public int connections() {
-        return connections.get();
+        return connections.taken();
     }
 
     public long totalConnections() {
-        return totalConnections.sum();
+        return connections.total();
     }
 
     public long connectFailures() {
@@ -166,27 +164,16 @@ public final class Server {
     }
 
     public boolean isFull() {
-        int max = maxConnections;
-        return max > 0 && connections.get() >= max;
+        return connections.isFull();
     }
 
     /** Takes a connection slot if max_connections allows. */
     public boolean tryAcquire() {
-        while (true) {
-            int n = connections.get();
-            int max = maxConnections;
-            if (max > 0 && n >= max) {
-                return false;
-            }
-            if (connections.compareAndSet(n, n + 1)) {
-                totalConnections.increment();
-                return true;
-            }
-        }
+        return connections.tryAcquire();
     }
 
     public void release() {
-        connections.decrementAndGet();
+        connections.release();
     }
 
     public void recordConnectFailure() {

@@ -4,7 +4,6 @@ import java.net.SocketAddress;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -26,8 +25,7 @@ public final class Service {
     private final ServiceSettings settings;
     private final List<Server> servers;
     private final Router router;
-    private final AtomicInteger connections = new AtomicInteger();
-    private final LongAdder totalConnections = new LongAdder();
+    private final Slots connections;
     private final LongAdder refused = new LongAdder();
     private final ConcurrentLinkedDeque<Waiter> queue = new ConcurrentLinkedDeque<>();
 
@@ -37,6 +35,7 @@ public final class Service {
         this.settings = settings;
         this.servers = List.copyOf(servers);
         this.router = Router.of(settings);
+        this.connections = new Slots(settings::maxConnections);
     }
 
     public String name() {
@@ -65,11 +64,11 @@ public final class Service {
     }
 
     public int connections() {
-        return connections.get();
+        return connections.taken();
     }
 
     public long totalConnections() {
-        return totalConnections.sum();
+        return connections.total();
     }
 
     public long refused() {
@@ -90,21 +89,11 @@ public final class Service {
 
     /** Takes a service-level slot under max_connections. */
     public boolean tryAcquire() {
-        int max = settings.maxConnections();
-        while (true) {
-            int n = connections.get();
-            if (max > 0 && n >= max) {
-                return false;
-            }
-            if (connections.compareAndSet(n, n + 1)) {
-                totalConnections.increment();
-                return true;
-            }
-        }
+        return connections.tryAcquire();
     }
 
     public void release() {
-        connections.decrementAndGet();
+        connections.release();
         wakeOne();
     }
 
@@ -121,12 +110,13 @@ public final class Service {
 
     private Server acquireFrom(SocketAddress client, Collection<Server> exclude, boolean allowExcluded) {
         for (int attempt = 0; attempt < servers.size() + 1; attempt++) {
-            List<Server> candidates = servers.stream()
-                    .filter(Server::acceptsNewSessions)
-                    .filter(s -> router.eligible(s, servers))
-                    .filter(s -> !s.isFull())
-                    .filter(s -> allowExcluded || !exclude.contains(s))
-                    .toList();
+            List<Server> candidates = new java.util.ArrayList<>(servers.size());
+            for (Server s : servers) {
+                if (s.acceptsNewSessions() && !s.isFull() && (allowExcluded || !exclude.contains(s))
+                        && router.eligible(s, servers)) {
+                    candidates.add(s);
+                }
+            }
             if (candidates.isEmpty()) {
                 return null;
             }

@@ -73,7 +73,7 @@ public final class Session {
     private volatile Termination killRequest;
     private volatile int logFlags;
     private volatile ProtocolDetails protocolDetails;
-    private final SessionTrace trace = new SessionTrace();
+    private volatile SessionTrace trace;
     @SuppressWarnings("unused") private long cpuNanos;
     /**
      * I/O events per 2-second bucket over the last 32 s, for MaxScale's {@code io_activity}: each slot
@@ -328,9 +328,19 @@ public final class Session {
         this.logFlags = flags;
     }
 
-    /** The session's last log lines, when session tracing is on. */
+    /** The session's last log lines, when session tracing is on (created on first use: most sessions never trace). */
     public SessionTrace trace() {
-        return trace;
+        SessionTrace t = trace;
+        if (t == null) {
+            synchronized (this) {
+                t = trace;
+                if (t == null) {
+                    t = new SessionTrace();
+                    trace = t;
+                }
+            }
+        }
+        return t;
     }
 
     // ---- profiling (HAProxy's cpu=) ---------------------------------------------------------

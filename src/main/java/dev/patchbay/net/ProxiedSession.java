@@ -52,7 +52,8 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
     protected Server heldServer;
 
     private boolean serviceSlot;
-    private final List<Server> failedServers = new ArrayList<>(2);
+    /** Servers that failed for this session; allocated on the first failure (most sessions have none). */
+    private List<Server> failedServers = List.of();
     private long queuedSince;
     private boolean queued;
     private ScheduledFuture<?> timer;
@@ -224,6 +225,9 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         String why = describe(cause);
         if (closing) {
             return;
+        }
+        if (failedServers.isEmpty()) {
+            failedServers = new ArrayList<>(2);
         }
         failedServers.add(server);
         SessionLog.info(session, "Connect to server {} failed: {}", server.name(), why);

@@ -41,7 +41,7 @@ final class TcpSession extends ProxiedSession {
      * Client bytes read before the backend is connected. Reads are off until then, but epoll still
      * reads when the client half-closes (RDHUP), so a request and its FIN can arrive early.
      */
-    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>(2);
+    private ArrayDeque<ByteBuf> early;
 
     TcpSession(Patchbay patchbay, Frontend frontend, int threadIndex) {
         super(patchbay, frontend, threadIndex);
@@ -76,12 +76,13 @@ final class TcpSession extends ProxiedSession {
         channelsOpen++;
         backend.closeFuture().addListener(f -> channelClosed());
         armTimer();
-        if (!early.isEmpty()) {
+        if (early != null) {
             while (!early.isEmpty()) {
                 backend.write(early.poll(), backend.voidPromise());
             }
             backend.flush();
             session.recordServerWrite(System.nanoTime());
+            early = null;
         }
         if (session.hasFlag(Session.CLIENT_INPUT_SHUT)) {
             relayShutdown(true);
@@ -108,6 +109,9 @@ final class TcpSession extends ProxiedSession {
             return;
         }
         if (!established) {
+            if (early == null) {
+                early = new ArrayDeque<>(2);
+            }
             early.add(buf);
             return;
         }
@@ -203,9 +207,7 @@ final class TcpSession extends ProxiedSession {
             return;
         }
         String why = cause instanceof IOException ? String.valueOf(cause.getMessage()) : cause.toString();
-        if (Boolean.getBoolean("patchbay.debugErrors")) {
-            org.slf4j.LoggerFactory.getLogger(TcpSession.class).warn("DEBUG error on {} side", clientSide ? "client" : "server", cause);
-        }
+        SessionLog.debug(session, "Error on the {} side: {}", clientSide ? "client" : "server", cause.toString());
         if (!(cause instanceof IOException)) {
             SessionLog.warning(session, "Unexpected error on the {} side: {}", clientSide ? "client" : "server", cause.toString());
         }
@@ -218,7 +220,7 @@ final class TcpSession extends ProxiedSession {
         if (!beginClosing(t)) {
             return;
         }
-        while (!early.isEmpty()) {
+        while (early != null && !early.isEmpty()) {
             early.poll().release();
         }
         // Natural ends deliver what is already queued; kills, timeouts and errors cut at once.
