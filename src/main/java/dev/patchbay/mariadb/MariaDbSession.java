@@ -431,9 +431,29 @@ final class MariaDbSession extends ProxiedSession {
         SessionLog.info(session, "Logged into server {} as '{}' (thread id {})", server.name(), user, hs.connectionId());
         int seq = phase instanceof Phase.Routing r ? r.seq() : 2;
         phase = new Phase.Ready();
-        sendToClient(Packets.ok(client.alloc(), seq, status & ~ServerStatus.SESSION_STATE_CHANGED));
+        sendToClient(loginOk(seq, status & ~ServerStatus.SESSION_STATE_CHANGED));
         armTimer();
         drainHeld();
+    }
+
+    /**
+     * The OK that ends the client's login. Over TLS with a password it carries MariaDB 11.4's
+     * zero-configuration proof for Patchbay's own certificate, as the server would for its own.
+     */
+    private ByteBuf loginOk(int seq, int status) {
+        SslHandler h = client.pipeline().get(SslHandler.class);
+        if (h != null && sha1Password.length > 0) {
+            java.security.cert.Certificate[] local = h.engine().getSession().getLocalCertificates();
+            if (local != null && local.length > 0) {
+                try {
+                    byte[] proof = NativePassword.tlsProof(NativePassword.sha1(sha1Password), scramble, local[0].getEncoded());
+                    return Packets.ok(client.alloc(), seq, status, proof, Capabilities.has(clientCaps, Capabilities.SESSION_TRACK));
+                } catch (java.security.cert.CertificateEncodingException e) {
+                    SessionLog.warning(session, "Cannot encode the listener certificate: {}", e.getMessage());
+                }
+            }
+        }
+        return Packets.ok(client.alloc(), seq, status);
     }
 
     private void onBackendLoginFailed(String reason, ByteBuf err) {

@@ -38,6 +38,7 @@ class MariaDbTlsTest {
     static void setUp() throws Exception {
         db = MariaDbServer.shared();
         MariaDbFixture.createUser(db, "tls_app", "%", "tls-pw", "tls_db");
+        MariaDbFixture.createUser(db, "tls_nopw", "%", "", "tls_db");
         X509Bundle root = new CertificateBuilder().subject("CN=Patchbay Test CA").setIsCertificateAuthority(true)
                 .ecp256().buildSelfSigned();
         X509Bundle leaf = new CertificateBuilder().subject("CN=localhost").addSanDnsName("localhost")
@@ -119,9 +120,21 @@ class MariaDbTlsTest {
         }
     }
 
+    /**
+     * MariaDB 11.4 zero-configuration TLS: without a CA the driver cannot verify Patchbay's
+     * certificate, and accepts it because the login OK carries a proof only a server that knows
+     * the password hash, the scramble and this certificate can compute. Without a password there
+     * is no proof, and the untrusted certificate is refused.
+     */
     @Test
-    void connectorJ4RefusesAnUntrustedCertificate() {
-        assertThatThrownBy(() -> ConnectorJ4.connect(url("sslMode=verify-full"), "tls_app", "tls-pw"))
+    void connectorJ4AcceptsAnUnknownCertificateThroughThePasswordProof() throws Exception {
+        try (Connection c = ConnectorJ4.connect(url("sslMode=verify-full"), "tls_app", "tls-pw")) {
+            checkTlsSession(c, true);
+        }
+        try (Connection c = MariaDbFixture.connectUrl(url("sslMode=verify-full"), "tls_app", "tls-pw")) {
+            checkTlsSession(c, true);
+        }
+        assertThatThrownBy(() -> ConnectorJ4.connect(url("sslMode=verify-full"), "tls_nopw", ""))
                 .isInstanceOf(SQLException.class);
     }
 

@@ -89,6 +89,30 @@ public final class NativePassword {
         return out;
     }
 
+    /**
+     * MariaDB 11.4's zero-configuration TLS proof (MDEV-31855), the info string of the login OK:
+     * {@code 0x01} + upper-case hex of {@code SHA256(SHA1(SHA1(pw)) || scramble || SHA256(certificate))}.
+     * A client that cannot verify the server certificate accepts it if this matches what it
+     * computes from its password (MariaDB Connector/C {@code run_plugin_auth}, Connector/J
+     * {@code validateFingerPrint}).
+     */
+    public static byte[] tlsProof(byte[] storedHash, byte[] scramble, byte[] certificateDer) {
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            byte[] fingerprint = sha256.digest(certificateDer);
+            sha256.update(storedHash);
+            sha256.update(scramble);
+            sha256.update(fingerprint);
+            String hex = HexFormat.of().withUpperCase().formatHex(sha256.digest());
+            byte[] out = new byte[1 + hex.length()];
+            out[0] = 1;
+            System.arraycopy(hex.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, out, 1, hex.length());
+            return out;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Scrambles from handshakes are 20 bytes; only the first 20 take part. */
     public static byte[] scramble20(byte[] s) {
         return s.length <= SCRAMBLE_LENGTH ? s : Arrays.copyOf(s, SCRAMBLE_LENGTH);

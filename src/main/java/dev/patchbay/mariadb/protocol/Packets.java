@@ -203,6 +203,25 @@ public final class Packets {
         return b;
     }
 
+    /**
+     * An OK packet frame with an info string: length-encoded when the client has SESSION_TRACK,
+     * else the rest of the packet (as the server writes it).
+     */
+    public static ByteBuf ok(ByteBufAllocator alloc, int seq, int status, byte[] info, boolean lenencInfo) {
+        ByteBuf p = alloc.heapBuffer(16 + info.length);
+        try {
+            p.writeByte(OK).writeByte(0).writeByte(0).writeShortLE(status).writeShortLE(0);
+            if (lenencInfo) {
+                writeLenencBytes(p, info);
+            } else {
+                p.writeBytes(info);
+            }
+            return encode(alloc, seq, p);
+        } finally {
+            p.release();
+        }
+    }
+
     /** An ERR packet frame with SQLSTATE (PROTOCOL_41 form). */
     public static ByteBuf err(ByteBufAllocator alloc, int seq, int code, String sqlState, String message) {
         byte[] msg = message.getBytes(StandardCharsets.UTF_8);
