@@ -77,6 +77,26 @@ def fmt(x, digits):
     return "—" if x is None else f"{x:,.{digits}f}"
 
 
+def r2(points):
+    """R² of the least-squares line through 'n→rss, ...' (the 0 point left out)."""
+    if not points:
+        return None
+    pts = []
+    for part in points.split(","):
+        a, _, b = part.strip().partition("→")
+        if a and b and int(a) > 0:
+            pts.append((float(a), float(b)))
+    if len(pts) < 3:
+        return None
+    n = len(pts)
+    mx = sum(x for x, _ in pts) / n
+    my = sum(y for _, y in pts) / n
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    syy = sum((y - my) ** 2 for _, y in pts)
+    sxy = sum((x - mx) * (y - my) for x, y in pts)
+    return 1.0 if syy == 0 else (sxy * sxy) / (sxx * syy)
+
+
 def report(metrics_path, meta_path):
     allv = {}
     notes = []
@@ -156,6 +176,14 @@ def report(metrics_path, meta_path):
                 met = "yes" if p <= 1.10 * h else "**no**"
         if hsuf and not p and p != 0 and not h:
             continue
+        if key == "idle_slope":
+            # a JVM's RSS follows heap touching and GC, not the session count: when the
+            # samples do not lie on a line, the slope says nothing and the target is open
+            fits = {t: r2(m.get(("idle_points", t))) for t in ("haproxy", "patchbay")}
+            bad = [f"{t} R² {v:.2f}" for t, v in fits.items() if v is not None and v < 0.9]
+            if bad and met:
+                met = "unclear"
+                label += " — poor linear fit: " + ", ".join(bad)
         out.append(f"| {label} | {fmt(d, digits)} | {fmt(h, digits)} | {fmt(p, digits)} | {ratio} | {target} | {met} |")
 
     # CPU and errors
