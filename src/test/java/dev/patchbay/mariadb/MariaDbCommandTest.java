@@ -95,6 +95,33 @@ class MariaDbCommandTest {
         }
     }
 
+    /** Batches make Connector/J pipeline many commands before reading their answers. */
+    @Test
+    void pipelinedBatchesArePairedWithTheirResponses() throws Exception {
+        for (String options : new String[] {"useServerPrepStmts=true&useBulkStmts=true", "useServerPrepStmts=false"}) {
+            try (Connection c = connect(options); Statement st = c.createStatement()) {
+                st.executeUpdate("DELETE FROM t WHERE v LIKE 'batch%'");
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO t (v) VALUES (?)")) {
+                    for (int i = 0; i < 2000; i++) {
+                        ps.setString(1, "batch" + i);
+                        ps.addBatch();
+                    }
+                    int[] counts = ps.executeBatch();
+                    assertThat(counts).hasSize(2000);
+                }
+                for (int i = 0; i < 50; i++) {
+                    st.addBatch("UPDATE t SET v = v WHERE v = 'batch" + i + "'");
+                }
+                assertThat(st.executeBatch()).hasSize(50);
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM t WHERE v LIKE 'batch%'");
+                rs.next();
+                assertThat(rs.getInt(1)).as(options).isEqualTo(2000);
+                Session s = proxy.sessions().get(c.unwrap(org.mariadb.jdbc.Connection.class).getThreadId());
+                assertThat(s.protocolDetails().awaitingResponse()).isFalse();
+            }
+        }
+    }
+
     @Test
     void storedProcedureMultiResultsAndFieldList() throws Exception {
         try (Connection c = connect(""); Statement st = c.createStatement()) {
