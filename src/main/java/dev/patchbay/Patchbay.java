@@ -8,6 +8,8 @@ import dev.patchbay.core.Server;
 import dev.patchbay.core.Service;
 import dev.patchbay.core.SessionRegistry;
 import dev.patchbay.core.Termination;
+import dev.patchbay.mariadb.MariaDbListener;
+import dev.patchbay.mariadb.MariaDbService;
 import dev.patchbay.net.HealthChecker;
 import dev.patchbay.net.Transport;
 import dev.patchbay.tcp.TcpListener;
@@ -38,6 +40,8 @@ public final class Patchbay implements AutoCloseable {
     private final Map<String, Service> services = new LinkedHashMap<>();
     private final Map<String, Frontend> frontends = new LinkedHashMap<>();
     private final List<TcpListener> listeners = new ArrayList<>();
+    private final List<MariaDbListener> mariaDbListeners = new ArrayList<>();
+    private final Map<String, MariaDbService> mariaDbServices = new LinkedHashMap<>();
     private final long startedNanos = System.nanoTime();
     private final long startedEpochMillis = System.currentTimeMillis();
     private EventLoopGroup workers;
@@ -61,7 +65,8 @@ public final class Patchbay implements AutoCloseable {
         int serverId = 1;
         for (PatchbayConfig.ServerConfig sc : config.servers()) {
             servers.put(sc.name(), new Server(sc.name(), serverId++, sc.address(), sc.port(),
-                    resolve(sc.address(), sc.port()), sc.weight(), sc.maxConnections(), sc.healthCheck()));
+                    resolve(sc.address(), sc.port()), sc.weight(), sc.maxConnections(), sc.healthCheck(),
+                    sc.role(), sc.ssl()));
         }
         // HAProxy numbers proxies from 1 with GLOBAL as 0; services and listeners share the sequence.
         int proxyId = 1;
@@ -97,10 +102,17 @@ public final class Patchbay implements AutoCloseable {
                 transport.name(), transport.isEpoll() ? "" : " (epoll unavailable: " + Transport.epollUnavailableReason() + ")");
         try {
             for (PatchbayConfig.ListenerConfig lc : config.listeners()) {
+                if (lc.protocol().equals("mariadb")) {
+                    MariaDbListener l = new MariaDbListener(this, lc, frontends.get(lc.name()), mariaDbService(lc.service()));
+                    l.bind();
+                    mariaDbListeners.add(l);
+                    continue;
+                }
                 TcpListener l = new TcpListener(this, lc, frontends.get(lc.name()));
                 l.bind();
                 listeners.add(l);
             }
+            mariaDbServices.values().forEach(MariaDbService::start);
             healthChecker = new HealthChecker(this);
             healthChecker.start();
             runtimeApi = new RuntimeApi(this);
@@ -145,6 +157,24 @@ public final class Patchbay implements AutoCloseable {
         return Collections.unmodifiableList(listeners);
     }
 
+    /** The {@code protocol=mariadb} listeners. */
+    public List<MariaDbListener> mariaDbListeners() {
+        return Collections.unmodifiableList(mariaDbListeners);
+    }
+
+    /** The MariaDB-mode state of a service used by a mariadb listener, null otherwise. */
+    public MariaDbService mariaDbServiceOf(String service) {
+        return mariaDbServices.get(service);
+    }
+
+    private MariaDbService mariaDbService(String name) {
+        return mariaDbServices.computeIfAbsent(name, n -> {
+            PatchbayConfig.ServiceConfig sc = config.services().stream().filter(s -> s.name().equals(n)).findFirst()
+                    .orElseThrow();
+            return new MariaDbService(services.get(n), sc.mariadb(), config.global().retainLastStatements());
+        });
+    }
+
     /** The data-plane event loops. Sessions and their backend connections live here. */
     public EventLoopGroup workers() {
         return workers;
@@ -182,6 +212,11 @@ public final class Patchbay implements AutoCloseable {
                 return l.boundAddress();
             }
         }
+        for (MariaDbListener l : mariaDbListeners) {
+            if (l.name().equals(name)) {
+                return l.boundAddress();
+            }
+        }
         throw new IllegalArgumentException("no listener " + name);
     }
 
@@ -192,6 +227,9 @@ public final class Patchbay implements AutoCloseable {
     public void stop(long graceNanos) throws InterruptedException {
         stopping = true;
         for (TcpListener l : listeners) {
+            l.close();
+        }
+        for (MariaDbListener l : mariaDbListeners) {
             l.close();
         }
         long deadline = System.nanoTime() + graceNanos;
@@ -228,6 +266,10 @@ public final class Patchbay implements AutoCloseable {
         for (TcpListener l : listeners) {
             l.close();
         }
+        for (MariaDbListener l : mariaDbListeners) {
+            l.close();
+        }
+        mariaDbServices.values().forEach(MariaDbService::close);
         if (healthChecker != null) {
             healthChecker.close();
         }

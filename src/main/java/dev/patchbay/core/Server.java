@@ -17,6 +17,9 @@ public final class Server {
 
     public enum CheckKind { TCP, NONE }
 
+    /** Replication role (config {@code role=}, later set by a monitor); NONE when unknown. */
+    public enum Role { MASTER, SLAVE, NONE }
+
     public record HealthCheck(CheckKind kind, long intervalNanos, long timeoutNanos, int rise, int fall) {}
 
     private final String name;
@@ -29,6 +32,8 @@ public final class Server {
     private final int initialWeight;
     private volatile int maxConnections;
     private final HealthCheck healthCheck;
+    private final boolean ssl;
+    private volatile Role role = Role.NONE;
 
     private final Slots connections = new Slots(this::maxConnections);
     private final LongAdder connectFailures = new LongAdder();
@@ -42,6 +47,13 @@ public final class Server {
 
     public Server(String name, int id, String host, int port, InetSocketAddress address, int weight,
                   int maxConnections, HealthCheck healthCheck) {
+        this(name, id, host, port, address, weight, maxConnections, healthCheck, Role.NONE, false);
+    }
+
+    public Server(String name, int id, String host, int port, InetSocketAddress address, int weight,
+                  int maxConnections, HealthCheck healthCheck, Role role, boolean ssl) {
+        this.role = role;
+        this.ssl = ssl;
         this.name = name;
         this.id = id;
         this.host = host;
@@ -90,6 +102,19 @@ public final class Server {
     /** 0 means unlimited. */
     public int maxConnections() {
         return maxConnections;
+    }
+
+    /** MariaDB mode: connect to this server with TLS. */
+    public boolean ssl() {
+        return ssl;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public void setRole(Role role) {
+        this.role = role;
     }
 
     /** Lowering it never cuts sessions; it only stops new ones until the count falls below. */

@@ -34,7 +34,7 @@ public final class Service {
         this.id = id;
         this.settings = settings;
         this.servers = List.copyOf(servers);
-        this.router = Router.of(settings.router());
+        this.router = Router.of(settings);
         this.connections = new Slots(settings::maxConnections);
     }
 
@@ -112,7 +112,8 @@ public final class Service {
         for (int attempt = 0; attempt < servers.size() + 1; attempt++) {
             List<Server> candidates = new java.util.ArrayList<>(servers.size());
             for (Server s : servers) {
-                if (s.acceptsNewSessions() && !s.isFull() && (allowExcluded || !exclude.contains(s))) {
+                if (s.acceptsNewSessions() && !s.isFull() && (allowExcluded || !exclude.contains(s))
+                        && router.eligible(s, servers)) {
                     candidates.add(s);
                 }
             }
@@ -131,7 +132,7 @@ public final class Service {
     /** True when no server is up at all, so queueing would be pointless. */
     public boolean hasNoUsableServer() {
         for (Server s : servers) {
-            if (s.acceptsNewSessions()) {
+            if (s.acceptsNewSessions() && router.eligible(s, servers)) {
                 return false;
             }
         }

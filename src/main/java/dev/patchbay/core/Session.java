@@ -375,6 +375,8 @@ public final class Session {
             serverIdle = serverTo > 0 ? lastServerActivityNanos() + serverTo : none;
         } else if (s instanceof SessionState.Connecting c) {
             connect = c.sinceNanos() + service.settings().connectTimeoutNanos();
+        } else if (s instanceof SessionState.Authenticating) {
+            // client idle timer as set above
         } else if (s instanceof SessionState.Queued q) {
             queue = q.sinceNanos() + service.settings().queueTimeoutNanos();
         } else {

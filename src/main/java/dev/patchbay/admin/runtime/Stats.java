@@ -70,7 +70,7 @@ final class Stats {
         info.put("Run_queue", queued);
         info.put("node", hostname());
         info.put("Stopping", pb.isStopping() ? 1 : 0);
-        info.put("Listeners", pb.listeners().size() + cli.api().sockets().size());
+        info.put("Listeners", pb.listeners().size() + pb.mariaDbListeners().size() + cli.api().sockets().size());
         StringBuilder sb = new StringBuilder(1024);
         info.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
         return Reply.text(sb.toString());
