@@ -77,6 +77,26 @@ def fmt(x, digits):
     return "—" if x is None else f"{x:,.{digits}f}"
 
 
+def r2(points):
+    """R² of the least-squares line through 'n→rss, ...' (the 0 point left out)."""
+    if not points:
+        return None
+    pts = []
+    for part in points.split(","):
+        a, _, b = part.strip().partition("→")
+        if a and b and int(a) > 0:
+            pts.append((float(a), float(b)))
+    if len(pts) < 3:
+        return None
+    n = len(pts)
+    mx = sum(x for x, _ in pts) / n
+    my = sum(y for _, y in pts) / n
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    syy = sum((y - my) ** 2 for _, y in pts)
+    sxy = sum((x - mx) * (y - my) for x, y in pts)
+    return 1.0 if syy == 0 else (sxy * sxy) / (sxx * syy)
+
+
 def report(metrics_path, meta_path):
     allv = {}
     notes = []
@@ -105,6 +125,7 @@ def report(metrics_path, meta_path):
         meta.append((k, v))
     metad = dict(meta)
     conns = metad.get("latency connections", "N")
+    metad.setdefault("idle max", metad.get("durations", "").rsplit(",", 1)[-1].strip() or "N")
 
     # key, label, unit digits, better ('hi'|'lo'), target rule, ha target, pb target
     rows = [
@@ -122,9 +143,15 @@ def report(metrics_path, meta_path):
         ("rttN_p50", f"round trip p50, {conns} connections (µs)", 1, None, "", ""),
         ("rttN_p99", f"round trip p99, {conns} connections (µs)", 1, "p99", "", ""),
         ("rttN_rps", f"requests/s, {conns} keep-alive connections", 0, None, "", ""),
+        ("sessoff_p50", f"round trip p50, {conns} conns + 1,000 idle, no dump loop (µs)", 1, None, "", ""),
+        ("sessoff_p99", f"round trip p99, {conns} conns + 1,000 idle, no dump loop (µs)", 1, "p99", "", ""),
+        ("sesson_p50", f"round trip p50, same, `show sess` in a loop (µs)", 1, None, "", ""),
+        ("sesson_p99", f"round trip p99, same, `show sess` in a loop (µs)", 1, "p99", "", ""),
+        ("sessloop_dumps", "full `show sess` dumps completed during one measurement", 0, None, "", ""),
         ("idle_slope", "RSS per idle session (KiB)", 2, "le", "", ""),
         ("idle_heap", "live Java heap per idle session, after full GC (KiB)", 2, None, "", ""),
         ("idle_base", "RSS with no sessions, fitted (MiB)", 1, None, "", ""),
+        ("idle_rss_max", f"RSS with {metad.get('idle max', 'N')} idle sessions (MiB)", 1, None, "", ""),
     ]
     out = []
     out.append("| Metric | direct (no proxy) | HAProxy | Patchbay | Patchbay / HAProxy | Target | Met |")
@@ -154,6 +181,14 @@ def report(metrics_path, meta_path):
                 met = "yes" if p <= 1.10 * h else "**no**"
         if hsuf and not p and p != 0 and not h:
             continue
+        if key == "idle_slope":
+            # a JVM's RSS follows heap touching and GC, not the session count: when the
+            # samples do not lie on a line, the slope says nothing and the target is open
+            fits = {t: r2(m.get(("idle_points", t))) for t in ("haproxy", "patchbay")}
+            bad = [f"{t} R² {v:.2f}" for t, v in fits.items() if v is not None and v < 0.9]
+            if bad and met:
+                met = "unclear"
+                label += " — poor linear fit: " + ", ".join(bad)
         out.append(f"| {label} | {fmt(d, digits)} | {fmt(h, digits)} | {fmt(p, digits)} | {ratio} | {target} | {met} |")
 
     # CPU and errors
@@ -209,7 +244,7 @@ def report(metrics_path, meta_path):
         out.append("</details>")
     if notes:
         out.append("")
-        out.append("Problems seen during the run:")
+        out.append("Notes and problems seen during the run:")
         out.append("")
         out.extend(f"- {n}" for n in notes)
 

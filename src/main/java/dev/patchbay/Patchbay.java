@@ -11,6 +11,8 @@ import dev.patchbay.core.Service;
 import dev.patchbay.core.SessionRegistry;
 import dev.patchbay.core.Termination;
 import dev.patchbay.filter.Filter;
+import dev.patchbay.mariadb.MariaDbListener;
+import dev.patchbay.mariadb.MariaDbService;
 import dev.patchbay.net.BoundListener;
 import dev.patchbay.net.HealthChecker;
 import dev.patchbay.net.Transport;
@@ -46,7 +48,10 @@ public final class Patchbay implements AutoCloseable {
     private volatile Map<String, Service> services = Map.of();
     private volatile Map<String, Frontend> frontends = Map.of();
     private volatile Map<String, Filter> filters = Map.of();
+    /** Every bound listener, TCP and MariaDB. */
     private volatile List<BoundListener> listeners = List.of();
+    /** MariaDB mode's per-service state, by service name; replaced when the service object is. */
+    private final Map<String, MariaDbService> mariaDbServices = new java.util.concurrent.ConcurrentHashMap<>();
     private final RuntimeConfig runtimeConfig;
     private int nextServerId = 1;
     private int nextProxyId = 1;
@@ -99,7 +104,7 @@ public final class Patchbay implements AutoCloseable {
     /** A new server object with the next server id. */
     Server newServer(PatchbayConfig.ServerConfig sc) {
         return new Server(sc.name(), nextServerId++, sc.address(), sc.port(), resolve(sc.address(), sc.port()),
-                sc.weight(), sc.maxConnections(), sc.healthCheck());
+                sc.weight(), sc.maxConnections(), sc.healthCheck(), sc.role(), sc.ssl());
     }
 
     /** A new listener frontend with the next proxy id. */
@@ -119,8 +124,16 @@ public final class Patchbay implements AutoCloseable {
         return names.stream().<FilterDef>map(fs::get).toList();
     }
 
-    /** Binds a listener of either protocol (MariaDB mode adds its listener here). */
-    BoundListener bindListener(PatchbayConfig.ListenerConfig lc, Frontend frontend) throws Exception {
+    /**
+     * Binds a listener of either protocol. {@code cfg} is the configuration it belongs to (at run time,
+     * the one being applied, not yet {@link #config()}).
+     */
+    BoundListener bindListener(PatchbayConfig cfg, PatchbayConfig.ListenerConfig lc, Frontend frontend) throws Exception {
+        if (lc.protocol().equals("mariadb")) {
+            MariaDbListener l = new MariaDbListener(this, lc, frontend, mariaDbService(cfg, frontend.service()));
+            l.bind();
+            return l;
+        }
         TcpListener l = new TcpListener(this, lc, frontend);
         l.bind();
         return l;
@@ -159,11 +172,12 @@ public final class Patchbay implements AutoCloseable {
             List<BoundListener> bound = new ArrayList<>();
             try {
                 for (PatchbayConfig.ListenerConfig lc : config.listeners()) {
-                    bound.add(bindListener(lc, frontends.get(lc.name())));
+                    bound.add(bindListener(config, lc, frontends.get(lc.name())));
                 }
             } finally {
                 listeners = List.copyOf(bound);
             }
+            mariaDbServices.values().forEach(MariaDbService::start);
             healthChecker = new HealthChecker(this);
             healthChecker.start();
             runtimeApi = new RuntimeApi(this);
@@ -226,6 +240,45 @@ public final class Patchbay implements AutoCloseable {
 
     HealthChecker healthChecker() {
         return healthChecker;
+    }
+
+    /** The {@code protocol=mariadb} listeners. */
+    public List<MariaDbListener> mariaDbListeners() {
+        List<MariaDbListener> out = new ArrayList<>();
+        for (BoundListener l : listeners) {
+            if (l instanceof MariaDbListener m) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** The MariaDB-mode state of a service used by a mariadb listener, null otherwise. */
+    public MariaDbService mariaDbServiceOf(String service) {
+        return mariaDbServices.get(service);
+    }
+
+    /**
+     * The MariaDB-mode state of {@code service} (created for the first mariadb listener of that service
+     * object, from {@code cfg}'s settings; started at once when Patchbay already runs).
+     */
+    private MariaDbService mariaDbService(PatchbayConfig cfg, Service service) {
+        MariaDbService m = mariaDbServices.get(service.name());
+        if (m != null && m.service() == service) {
+            return m;
+        }
+        PatchbayConfig.ServiceConfig sc = cfg.services().stream().filter(s -> s.name().equals(service.name()))
+                .findFirst().orElseThrow();
+        MariaDbService created = new MariaDbService(service, sc.mariadb(), cfg.global().retainLastStatements());
+        MariaDbService old = mariaDbServices.put(service.name(), created);
+        if (old != null) {
+            old.close();
+        }
+        if (healthChecker != null) {
+            // Patchbay is running (a listener created at run time): start it now, not with the others.
+            created.start();
+        }
+        return created;
     }
 
     /** The data-plane event loops. Sessions and their backend connections live here. */
@@ -317,6 +370,7 @@ public final class Patchbay implements AutoCloseable {
         for (Filter f : filters.values()) {
             f.retire();
         }
+        mariaDbServices.values().forEach(MariaDbService::close);
         if (healthChecker != null) {
             healthChecker.close();
         }

@@ -264,7 +264,7 @@ public final class RuntimeConfig {
                 PatchbayConfig.ServerConfig old = find(before.servers(), sc.name(), PatchbayConfig.ServerConfig::name);
                 if (old != null && !old.equals(sc)) {
                     s.reconfigure(sc.address(), sc.port(), Patchbay.resolve(sc.address(), sc.port()), sc.weight(),
-                            sc.maxConnections(), sc.healthCheck());
+                            sc.maxConnections(), sc.healthCheck(), sc.role(), sc.ssl());
                 }
             }
             for (Server s : pb.servers().values()) {
@@ -364,7 +364,7 @@ public final class RuntimeConfig {
                 BoundListener l = bound.get(lc.name());
                 if (fe == null) {
                     Frontend created = pb.newFrontend(lc, p.services.get(lc.service()));
-                    BoundListener nl = bind(lc, created);
+                    BoundListener nl = bind(cfg, lc, created);
                     p.undo.add(nl::close);
                     fe = created;
                     l = nl;
@@ -376,7 +376,7 @@ public final class RuntimeConfig {
                     Frontend f = fe;
                     BoundListener nl;
                     try {
-                        nl = bind(lc, fe);
+                        nl = bind(cfg, lc, fe);
                     } catch (Refused r) {
                         if (old != null) {
                             rebind(old, f, p);
@@ -411,9 +411,9 @@ public final class RuntimeConfig {
         return p;
     }
 
-    private BoundListener bind(PatchbayConfig.ListenerConfig lc, Frontend fe) throws Refused {
+    private BoundListener bind(PatchbayConfig cfg, PatchbayConfig.ListenerConfig lc, Frontend fe) throws Refused {
         try {
-            return pb.bindListener(lc, fe);
+            return pb.bindListener(cfg, lc, fe);
         } catch (Exception e) {
             String m = e.getMessage() != null ? e.getMessage() : e.toString();
             throw new Refused(400, m.startsWith("listener [") ? m
@@ -424,7 +424,7 @@ public final class RuntimeConfig {
     /** Puts a listener back where it was after a failed rebind; logged if even that fails. */
     private void rebind(PatchbayConfig.ListenerConfig old, Frontend fe, Prepared p) {
         try {
-            BoundListener back = pb.bindListener(old, fe);
+            BoundListener back = pb.bindListener(pb.config(), old, fe);
             for (int i = 0; i < p.listeners.size(); i++) {
                 if (p.listeners.get(i).name().equals(old.name())) {
                     p.listeners.set(i, back);

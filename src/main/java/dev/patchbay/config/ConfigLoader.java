@@ -340,13 +340,24 @@ public final class ConfigLoader {
         if (kind == Server.CheckKind.TCP && timeout == 0 && r.has("health_check_timeout")) {
             r.error("health_check_timeout", "must be more than 0 when health_check=tcp");
         }
+        Server.Role role = Server.Role.valueOf(r.choice("role", "none", "master", "slave", "none").toUpperCase(Locale.ROOT));
+        boolean ssl = r.bool("ssl", false);
         return new PatchbayConfig.ServerConfig(r.name(), address, port, weight, max,
-                new Server.HealthCheck(kind, interval, timeout, rise, fall));
+                new Server.HealthCheck(kind, interval, timeout, rise, fall), role, ssl);
     }
 
     private static PatchbayConfig.ServiceConfig service(SectionReader r) {
         ServiceSettings.RouterKind router = ServiceSettings.RouterKind.valueOf(
-                r.choice("router", "roundrobin", "roundrobin", "leastconn", "source", "first").toUpperCase(Locale.ROOT));
+                r.choice("router", "roundrobin", "roundrobin", "leastconn", "source", "first", "readconnroute")
+                        .toUpperCase(Locale.ROOT));
+        ServiceSettings.RouterOptions options = ServiceSettings.RouterOptions.RUNNING;
+        if (r.has("router_options")) {
+            if (router != ServiceSettings.RouterKind.READCONNROUTE) {
+                r.error("router_options", "only applies to router=readconnroute");
+            }
+            options = ServiceSettings.RouterOptions.valueOf(
+                    r.choice("router_options", "running", "master", "slave", "running").toUpperCase(Locale.ROOT));
+        }
         List<String> servers = r.list("servers");
         if (servers.isEmpty() && r.string("servers", "").isEmpty()) {
             r.error("servers", "is required (a comma-separated list of servers)");
@@ -372,8 +383,9 @@ public final class ConfigLoader {
                 r.choice("when_full", "queue", "queue", "refuse").equals("queue")
                         ? ServiceSettings.WhenFull.QUEUE : ServiceSettings.WhenFull.REFUSE,
                 r.choice("on_server_down", "none", "none", "shutdown_sessions").equals("none")
-                        ? ServiceSettings.OnServerDown.NONE : ServiceSettings.OnServerDown.SHUTDOWN_SESSIONS);
-        return new PatchbayConfig.ServiceConfig(r.name(), servers, settings, r.pipeList("filters"));
+                        ? ServiceSettings.OnServerDown.NONE : ServiceSettings.OnServerDown.SHUTDOWN_SESSIONS,
+                options);
+        return new PatchbayConfig.ServiceConfig(r.name(), servers, settings, mariadb(r), r.pipeList("filters"));
     }
 
     /** A {@code type=filter} section; null (with the error recorded) when its module is missing or unknown. */
@@ -419,14 +431,59 @@ public final class ConfigLoader {
         }
     }
 
+    private static PatchbayConfig.MariaDbSettings mariadb(SectionReader r) {
+        String user = r.string("user", "");
+        String password = r.string("password", "");
+        String usersFile = r.string("users_file", "");
+        if (!password.isEmpty() && user.isEmpty()) {
+            r.error("password", "is set but user is not");
+        }
+        PatchbayConfig.MariaDbSettings d = PatchbayConfig.MariaDbSettings.DEFAULTS;
+        long refreshTime = r.durationNanos("users_refresh_time", d.usersRefreshTimeNanos());
+        long refreshInterval = r.durationNanos("users_refresh_interval", d.usersRefreshIntervalNanos());
+        return new PatchbayConfig.MariaDbSettings(user, password, usersFile,
+                r.string("version_string", d.versionString()),
+                r.integer("retain_last_statements", d.retainLastStatements(), 0, 10_000),
+                refreshTime, refreshInterval,
+                r.integer("max_sescmd_history", d.maxSescmdHistory(), 0, 1_000_000));
+    }
+
     private static PatchbayConfig.ListenerConfig listener(SectionReader r) {
+        String protocol = r.choice("protocol", "tcp", "tcp", "mariadb");
+        boolean ssl = r.bool("ssl", false);
+        String cert = r.string("ssl_cert", "");
+        String key = r.string("ssl_key", "");
+        String ca = r.string("ssl_ca", "");
+        if (!protocol.equals("mariadb")) {
+            for (String k : new String[] {"ssl", "ssl_cert", "ssl_key", "ssl_ca"}) {
+                if (r.has(k)) {
+                    r.error(k, "only applies to protocol=mariadb (a tcp listener relays TLS untouched)");
+                }
+            }
+        } else if (ssl) {
+            if (cert.isEmpty()) {
+                r.error("ssl_cert", "is required when ssl=true");
+            }
+            if (key.isEmpty()) {
+                r.error("ssl_key", "is required when ssl=true");
+            }
+            for (String k : new String[] {"ssl_cert", "ssl_key", "ssl_ca"}) {
+                String f = r.string(k, "");
+                if (!f.isEmpty() && !Files.isReadable(Path.of(f))) {
+                    r.error(k, "'" + f + "' is not a readable file");
+                }
+            }
+        } else if (!cert.isEmpty() || !key.isEmpty() || !ca.isEmpty()) {
+            r.error("ssl", "ssl_cert, ssl_key or ssl_ca is set but ssl is not true");
+        }
         return new PatchbayConfig.ListenerConfig(
                 r.name(),
                 r.requiredString("service"),
-                r.choice("protocol", "tcp", "tcp"),
+                protocol,
                 r.nonEmptyString("address", "0.0.0.0"),
                 r.port("port", true, true),
-                r.integer("backlog", 1024, 1, 65535));
+                r.integer("backlog", 1024, 1, 65535),
+                ssl, cert, key, ca);
     }
 
     private static PatchbayConfig.StatsSocketConfig statsSocket(SectionReader r) {
@@ -515,6 +572,13 @@ public final class ConfigLoader {
         for (PatchbayConfig.ListenerConfig l : listeners) {
             if (l.service() != null && !serviceNames.contains(l.service())) {
                 readers.get(l.name()).error("service", "'" + l.service() + "' is not a service defined in this file");
+            } else if (l.protocol().equals("mariadb")) {
+                for (PatchbayConfig.ServiceConfig s : services) {
+                    if (s.name().equals(l.service()) && s.mariadb().user().isEmpty() && s.mariadb().usersFile().isEmpty()) {
+                        readers.get(l.name()).error("protocol", "protocol=mariadb needs service [" + s.name()
+                                + "] to have user and password (to load accounts from its servers) or users_file");
+                    }
+                }
             }
             bind(bound, new Binding(l.address(), l.port(), "[" + l.name() + "]"), readers.get(l.name()));
         }

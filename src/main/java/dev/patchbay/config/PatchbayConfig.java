@@ -81,13 +81,30 @@ public record PatchbayConfig(
             String jwtIssuer,
             long rdnsTimeoutNanos) {}
 
+    /** {@code role} and {@code ssl} are used by MariaDB-mode services. */
     public record ServerConfig(String name, String address, int port, int weight, int maxConnections,
-                               Server.HealthCheck healthCheck) {}
+                               Server.HealthCheck healthCheck, Server.Role role, boolean ssl) {
+        /** A server without MariaDB-mode settings: no role, no TLS. */
+        public ServerConfig(String name, String address, int port, int weight, int maxConnections,
+                            Server.HealthCheck healthCheck) {
+            this(name, address, port, weight, maxConnections, healthCheck, Server.Role.NONE, false);
+        }
+    }
 
-    /** {@code filters}: the service's filter chain ({@code filters=a|b}), in order. */
-    public record ServiceConfig(String name, List<String> servers, ServiceSettings settings, List<String> filters) {
+    /**
+     * {@code mariadb} holds the MariaDB-mode settings (defaults when the service is used by TCP listeners
+     * only); {@code filters} the service's filter chain ({@code filters=a|b}), in order.
+     */
+    public record ServiceConfig(String name, List<String> servers, ServiceSettings settings, MariaDbSettings mariadb,
+                                List<String> filters) {
+        /** A service with the MariaDB-mode defaults and no filters. */
         public ServiceConfig(String name, List<String> servers, ServiceSettings settings) {
-            this(name, servers, settings, List.of());
+            this(name, servers, settings, MariaDbSettings.DEFAULTS, List.of());
+        }
+
+        /** A service without filters. */
+        public ServiceConfig(String name, List<String> servers, ServiceSettings settings, MariaDbSettings mariadb) {
+            this(name, servers, settings, mariadb, List.of());
         }
     }
 
@@ -109,8 +126,34 @@ public record PatchbayConfig(
         }
     }
 
+    /**
+     * MariaDB mode of a service: where accounts come from ({@code user}/{@code password} on the
+     * backends, or {@code usersFile}), how often they are reloaded, the version string clients are
+     * shown (empty: the backend's), and how many statements each session keeps for diagnostics.
+     * {@code password} is the service account's, never a client's; it is never logged.
+     * {@code retainLastStatements} -1 means the global {@code retain_last_statements}.
+     */
+    public record MariaDbSettings(String user, String password, String usersFile, String versionString,
+                                  int retainLastStatements, long usersRefreshTimeNanos, long usersRefreshIntervalNanos,
+                                  int maxSescmdHistory) {
+        /** A service without MariaDB-mode keys. */
+        public static final MariaDbSettings DEFAULTS = new MariaDbSettings("", "", "", "", -1,
+                java.util.concurrent.TimeUnit.SECONDS.toNanos(30), java.util.concurrent.TimeUnit.HOURS.toNanos(8), 50);
+
+        @Override
+        public String toString() {
+            return "MariaDbSettings[user=" + user + ", usersFile=" + usersFile + "]";
+        }
+    }
+
+    /** {@code ssl*} apply to {@code protocol=mariadb} listeners (TLS after the client's SSLRequest). */
     public record ListenerConfig(String name, String service, String protocol, String address, int port,
-                                 int backlog) {}
+                                 int backlog, boolean ssl, String sslCert, String sslKey, String sslCa) {
+        /** A listener without TLS. */
+        public ListenerConfig(String name, String service, String protocol, String address, int port, int backlog) {
+            this(name, service, protocol, address, port, backlog, false, "", "", "");
+        }
+    }
 
     /**
      * A runtime API socket: {@code socket} (UNIX path) or {@code address}+{@code port} (TCP).

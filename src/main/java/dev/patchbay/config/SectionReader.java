@@ -135,15 +135,12 @@ final class SectionReader {
         if (v == null) {
             return def;
         }
-        switch (v.toLowerCase(Locale.ROOT)) {
-            case "true": case "yes": case "on": case "1":
-                return true;
-            case "false": case "no": case "off": case "0":
-                return false;
-            default:
-                error(key, "'" + v + "' is not a boolean (true/false, yes/no, on/off, 1/0)");
-                return def;
+        Boolean b = Booleans.parse(v);
+        if (b == null) {
+            error(key, "'" + v + "' is not a boolean (true/false, yes/no, on/off, 1/0)");
+            return def;
         }
+        return b;
     }
 
     /** One of {@code allowed}, compared case-insensitively; returns the lower-case form. */

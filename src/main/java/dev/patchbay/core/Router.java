@@ -16,6 +16,21 @@ public interface Router {
 
     Server choose(List<Server> candidates, SocketAddress client);
 
+    /**
+     * Whether {@code s} may take new sessions of this service at all (before up/ready/full
+     * checks); {@code all} are the service's servers. Routers that route by role override it.
+     */
+    default boolean eligible(Server s, List<Server> all) {
+        return true;
+    }
+
+    static Router of(ServiceSettings settings) {
+        if (settings.router() == ServiceSettings.RouterKind.READCONNROUTE) {
+            return new ReadConnRoute(settings.routerOptions());
+        }
+        return of(settings.router());
+    }
+
     static Router of(ServiceSettings.RouterKind kind) {
         switch (kind) {
             case ROUNDROBIN:
@@ -76,6 +91,49 @@ public interface Router {
                 }
             }
             return best;
+        }
+    }
+
+    /**
+     * MaxScale's readconnroute: sessions go to the running servers whose role {@code router_options}
+     * names, least connections first (weight-adjusted). {@code master}: only the master;
+     * {@code slave}: slaves, or the master when no slave can take sessions (MaxScale's fallback);
+     * {@code running}: any server.
+     */
+    final class ReadConnRoute implements Router {
+        private final ServiceSettings.RouterOptions options;
+        private final LeastConn leastConn = new LeastConn();
+
+        public ReadConnRoute(ServiceSettings.RouterOptions options) {
+            this.options = options;
+        }
+
+        @Override
+        public boolean eligible(Server s, List<Server> all) {
+            switch (options) {
+                case MASTER:
+                    return s.role() == Server.Role.MASTER;
+                case SLAVE:
+                    if (s.role() == Server.Role.SLAVE) {
+                        return true;
+                    }
+                    if (s.role() != Server.Role.MASTER) {
+                        return false;
+                    }
+                    for (Server o : all) {
+                        if (o.role() == Server.Role.SLAVE && o.acceptsNewSessions()) {
+                            return false;
+                        }
+                    }
+                    return true;
+                default:
+                    return true;
+            }
+        }
+
+        @Override
+        public Server choose(List<Server> candidates, SocketAddress client) {
+            return leastConn.choose(candidates, client);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.patchbay.core;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -17,6 +16,9 @@ public final class Server {
     public enum AdminState { READY, DRAIN, MAINTENANCE }
 
     public enum CheckKind { TCP, NONE }
+
+    /** Replication role (config {@code role=}, later set by a monitor); NONE when unknown. */
+    public enum Role { MASTER, SLAVE, NONE }
 
     public record HealthCheck(CheckKind kind, long intervalNanos, long timeoutNanos, int rise, int fall) {}
 
@@ -34,9 +36,10 @@ public final class Server {
     private volatile HealthCheck healthCheck;
     /** Set once the server is destroyed at run time: its health check stops. */
     private volatile boolean retired;
+    private volatile boolean ssl;
+    private volatile Role role = Role.NONE;
 
-    private final AtomicInteger connections = new AtomicInteger();
-    private final LongAdder totalConnections = new LongAdder();
+    private final Slots connections = new Slots(this::maxConnections);
     private final LongAdder connectFailures = new LongAdder();
     private volatile Health health = Health.UP;
     private volatile AdminState adminState = AdminState.READY;
@@ -48,6 +51,13 @@ public final class Server {
 
     public Server(String name, int id, String host, int port, InetSocketAddress address, int weight,
                   int maxConnections, HealthCheck healthCheck) {
+        this(name, id, host, port, address, weight, maxConnections, healthCheck, Role.NONE, false);
+    }
+
+    public Server(String name, int id, String host, int port, InetSocketAddress address, int weight,
+                  int maxConnections, HealthCheck healthCheck, Role role, boolean ssl) {
+        this.role = role;
+        this.ssl = ssl;
         this.name = name;
         this.id = id;
         this.host = host;
@@ -98,6 +108,19 @@ public final class Server {
         return maxConnections;
     }
 
+    /** MariaDB mode: connect to this server with TLS. */
+    public boolean ssl() {
+        return ssl;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public void setRole(Role role) {
+        this.role = role;
+    }
+
     /** Lowering it never cuts sessions; it only stops new ones until the count falls below. */
     public void setMaxConnections(int maxConnections) {
         this.maxConnections = maxConnections;
@@ -108,11 +131,13 @@ public final class Server {
     }
 
     /**
-     * A runtime configuration change: address, weight (also the new base for relative weights), limit
-     * and health check. Open connections are not touched; the next connect and check use the new values.
+     * A runtime configuration change: address, weight (also the new base for relative weights), limit,
+     * health check, and MariaDB mode's role and TLS. Open connections are not touched; the next connect and check use the new values.
      */
     public void reconfigure(String host, int port, InetSocketAddress address, int weight, int maxConnections,
-                            HealthCheck healthCheck) {
+                            HealthCheck healthCheck, Role role, boolean ssl) {
+        this.role = role;
+        this.ssl = ssl;
         this.host = host;
         this.port = port;
         this.address = address;
@@ -161,11 +186,11 @@ public final class Server {
     }
 
     public int connections() {
-        return connections.get();
+        return connections.taken();
     }
 
     public long totalConnections() {
-        return totalConnections.sum();
+        return connections.total();
     }
 
     public long connectFailures() {
@@ -173,27 +198,16 @@ public final class Server {
     }
 
     public boolean isFull() {
-        int max = maxConnections;
-        return max > 0 && connections.get() >= max;
+        return connections.isFull();
     }
 
     /** Takes a connection slot if max_connections allows. */
     public boolean tryAcquire() {
-        while (true) {
-            int n = connections.get();
-            int max = maxConnections;
-            if (max > 0 && n >= max) {
-                return false;
-            }
-            if (connections.compareAndSet(n, n + 1)) {
-                totalConnections.increment();
-                return true;
-            }
-        }
+        return connections.tryAcquire();
     }
 
     public void release() {
-        connections.decrementAndGet();
+        connections.release();
     }
 
     public void recordConnectFailure() {

@@ -5,7 +5,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -44,8 +43,7 @@ public final class Service {
     private final int id;
     private volatile Snapshot current;
     private volatile boolean retired;
-    private final AtomicInteger connections = new AtomicInteger();
-    private final LongAdder totalConnections = new LongAdder();
+    private final Slots connections;
     private final LongAdder refused = new LongAdder();
     private final ConcurrentLinkedDeque<Waiter> queue = new ConcurrentLinkedDeque<>();
 
@@ -57,7 +55,9 @@ public final class Service {
                    long generation) {
         this.name = name;
         this.id = id;
-        this.current = new Snapshot(settings, servers, Router.of(settings.router()), filters, generation);
+        this.current = new Snapshot(settings, servers, Router.of(settings), filters, generation);
+        // The limit is read at each acquire, so a change of max_connections applies at once.
+        this.connections = new Slots(() -> current.settings().maxConnections());
     }
 
     /** The configuration new sessions get. */
@@ -67,14 +67,27 @@ public final class Service {
 
     /**
      * Publishes a new configuration. New sessions and restarts use it at once; live sessions keep theirs.
-     * The router keeps its state (round-robin position) when its kind does not change. Waiters are woken:
-     * a server may have been added or a limit raised.
+     * The router keeps its state (round-robin position) when its settings do not change. Waiters are
+     * woken: a server may have been added or a limit raised.
      */
     public void update(ServiceSettings settings, List<Server> servers, List<FilterDef> filters, long generation) {
         Snapshot old = current;
-        Router router = old.settings().router() == settings.router() ? old.router() : Router.of(settings.router());
+        Router router = sameRouting(old.settings(), settings) ? old.router() : Router.of(settings);
         current = new Snapshot(settings, servers, router, filters, generation);
         wakeAll();
+    }
+
+    private static boolean sameRouting(ServiceSettings a, ServiceSettings b) {
+        return a.router() == b.router() && Objects.equals(a.routerOptions(), b.routerOptions());
+    }
+
+    /** The service was destroyed at run time: its sessions go on but can no longer be restarted. */
+    public void retire() {
+        retired = true;
+    }
+
+    public boolean retired() {
+        return retired;
     }
 
     public String name() {
@@ -86,15 +99,6 @@ public final class Service {
     }
 
     /** The current settings (a session uses {@link Session#serviceSettings()}, its own snapshot's). */
-    /** The service was destroyed at run time: its sessions go on but can no longer be restarted. */
-    public void retire() {
-        retired = true;
-    }
-
-    public boolean retired() {
-        return retired;
-    }
-
     public ServiceSettings settings() {
         return current.settings();
     }
@@ -117,11 +121,11 @@ public final class Service {
     }
 
     public int connections() {
-        return connections.get();
+        return connections.taken();
     }
 
     public long totalConnections() {
-        return totalConnections.sum();
+        return connections.total();
     }
 
     public long refused() {
@@ -142,21 +146,11 @@ public final class Service {
 
     /** Takes a service-level slot under max_connections. */
     public boolean tryAcquire() {
-        int max = current.settings().maxConnections();
-        while (true) {
-            int n = connections.get();
-            if (max > 0 && n >= max) {
-                return false;
-            }
-            if (connections.compareAndSet(n, n + 1)) {
-                totalConnections.increment();
-                return true;
-            }
-        }
+        return connections.tryAcquire();
     }
 
     public void release() {
-        connections.decrementAndGet();
+        connections.release();
         wakeOne();
     }
 
@@ -176,11 +170,13 @@ public final class Service {
         List<Server> servers = snap.servers();
         Router router = snap.router();
         for (int attempt = 0; attempt < servers.size() + 1; attempt++) {
-            List<Server> candidates = servers.stream()
-                    .filter(Server::acceptsNewSessions)
-                    .filter(s -> !s.isFull())
-                    .filter(s -> allowExcluded || !exclude.contains(s))
-                    .toList();
+            List<Server> candidates = new java.util.ArrayList<>(servers.size());
+            for (Server s : servers) {
+                if (s.acceptsNewSessions() && !s.isFull() && (allowExcluded || !exclude.contains(s))
+                        && router.eligible(s, servers)) {
+                    candidates.add(s);
+                }
+            }
             if (candidates.isEmpty()) {
                 return null;
             }
@@ -195,8 +191,11 @@ public final class Service {
 
     /** True when no server is up at all, so queueing would be pointless. */
     public boolean hasNoUsableServer() {
-        for (Server s : current.servers()) {
-            if (s.acceptsNewSessions()) {
+        Snapshot snap = current;
+        List<Server> servers = snap.servers();
+        Router router = snap.router();
+        for (Server s : servers) {
+            if (s.acceptsNewSessions() && router.eligible(s, servers)) {
                 return false;
             }
         }

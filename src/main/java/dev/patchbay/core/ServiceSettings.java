@@ -13,9 +13,22 @@ public record ServiceSettings(
         int retries,
         int maxConnections,
         WhenFull whenFull,
-        OnServerDown onServerDown) {
+        OnServerDown onServerDown,
+        RouterOptions routerOptions) {
 
-    public enum RouterKind { ROUNDROBIN, LEASTCONN, SOURCE, FIRST }
+    /** The settings before readconnroute existed: {@code routerOptions} is {@link RouterOptions#RUNNING}. */
+    public ServiceSettings(RouterKind router, long connectTimeoutNanos, long clientTimeoutNanos, long serverTimeoutNanos,
+                           long queueTimeoutNanos, int retries, int maxConnections, WhenFull whenFull,
+                           OnServerDown onServerDown) {
+        this(router, connectTimeoutNanos, clientTimeoutNanos, serverTimeoutNanos, queueTimeoutNanos, retries,
+                maxConnections, whenFull, onServerDown, RouterOptions.RUNNING);
+    }
+
+    /** READCONNROUTE is MaxScale's: least connections among the servers {@code routerOptions} allows. */
+    public enum RouterKind { ROUNDROBIN, LEASTCONN, SOURCE, FIRST, READCONNROUTE }
+
+    /** MaxScale readconnroute's {@code router_options}: which server roles a session may go to. */
+    public enum RouterOptions { MASTER, SLAVE, RUNNING }
 
     /** What happens to a session that finds the service or all its servers at max_connections. */
     public enum WhenFull { QUEUE, REFUSE }

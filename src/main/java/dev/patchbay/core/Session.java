@@ -83,8 +83,9 @@ public final class Session {
     private final long startGeneration;
     /** The session-level filters (REST PATCH), in front of the service's. */
     private volatile List<FilterDef> sessionFilters = List.of();
-    private final SessionControl control = new SessionControl(this);
-    private final SessionTrace trace = new SessionTrace();
+    /** Created on first use: most sessions are never controlled. */
+    private volatile SessionControl control;
+    private volatile SessionTrace trace;
     @SuppressWarnings("unused") private long cpuNanos;
     /**
      * I/O events per 2-second bucket over the last 32 s, for MaxScale's {@code io_activity}: each slot
@@ -209,7 +210,17 @@ public final class Session {
 
     /** Kill with ttl, restart and filter changes of this session. */
     public SessionControl control() {
-        return control;
+        SessionControl c = control;
+        if (c == null) {
+            synchronized (this) {
+                c = control;
+                if (c == null) {
+                    c = new SessionControl(this);
+                    control = c;
+                }
+            }
+        }
+        return c;
     }
 
     // ---- state ----------------------------------------------------------------------------
@@ -416,9 +427,19 @@ public final class Session {
         registry.logSelectors().authenticated(this);
     }
 
-    /** The session's last log lines, when session tracing is on. */
+    /** The session's last log lines, when session tracing is on (created on first use: most sessions never trace). */
     public SessionTrace trace() {
-        return trace;
+        SessionTrace t = trace;
+        if (t == null) {
+            synchronized (this) {
+                t = trace;
+                if (t == null) {
+                    t = new SessionTrace();
+                    trace = t;
+                }
+            }
+        }
+        return t;
     }
 
     // ---- profiling (HAProxy's cpu=) ---------------------------------------------------------
@@ -454,6 +475,8 @@ public final class Session {
             serverIdle = serverTo > 0 ? lastServerActivityNanos() + serverTo : none;
         } else if (s instanceof SessionState.Connecting c) {
             connect = c.sinceNanos() + settings.connectTimeoutNanos();
+        } else if (s instanceof SessionState.Authenticating) {
+            // client idle timer as set above
         } else if (s instanceof SessionState.Queued q) {
             queue = q.sinceNanos() + settings.queueTimeoutNanos();
         } else {
@@ -505,7 +528,10 @@ public final class Session {
             t = killRequest != null ? killRequest : Termination.of(Termination.Cause.CLIENT_CLOSE);
         }
         state = new SessionState.Closed(t);
-        control.sessionClosed();
+        SessionControl c = control;
+        if (c != null) {
+            c.sessionClosed();
+        }
         registry.remove(this, t);
         closed.complete(t);
     }

@@ -96,6 +96,12 @@ public final class SessionControl {
         return session.io() instanceof LiveSession;
     }
 
+    private String notLive() {
+        return session.service() == null
+                ? "it is a " + session.frontend().protocol() + " connection with no backend"
+                : "its protocol (" + session.frontend().protocol() + ") does not support live control";
+    }
+
     private LiveSession live() {
         return session.io() instanceof LiveSession l ? l : null;
     }
@@ -109,8 +115,7 @@ public final class SessionControl {
     public CompletableFuture<String> requestRestart(String by, long delayNanos) {
         CompletableFuture<String> done = new CompletableFuture<>();
         if (!isLive()) {
-            done.complete("Session " + session.id() + " cannot be restarted: it is a " + session.frontend().protocol()
-                    + " connection with no backend");
+            done.complete("Session " + session.id() + " cannot be restarted: " + notLive());
             return done;
         }
         if (session.service() != null && session.service().retired()) {
@@ -194,7 +199,7 @@ public final class SessionControl {
         LiveSession live = live();
         if (live == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("Session " + session.id()
-                    + " cannot have filters: it is a " + session.frontend().protocol() + " connection"));
+                    + " cannot have filters: " + notLive()));
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
         live.prepareFilters(filters).whenComplete((chain, err) -> {

@@ -6,6 +6,12 @@ package dev.patchbay.core;
  */
 public sealed interface SessionState {
 
+    /**
+     * Accepted by a protocol-aware listener (MariaDB mode); the client is authenticating and no
+     * server has been chosen yet (MaxScale's "Session created").
+     */
+    record Authenticating(long sinceNanos) implements SessionState {}
+
     /** Accepted; waiting for a slot under the service's or servers' max_connections. */
     record Queued(long sinceNanos) implements SessionState {}
 

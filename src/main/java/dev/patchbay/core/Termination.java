@@ -16,6 +16,7 @@ public record Termination(Cause cause, String detail) {
         REFUSED("refused: max_connections"),
         NO_SERVER("no server available"),
         CLIENT_ERROR("client error"),
+        AUTH_FAILURE("authentication failed"),
         SERVER_ERROR("server error"),
         SERVER_DOWN("server marked down"),
         KILLED("killed"),

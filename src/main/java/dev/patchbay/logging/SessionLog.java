@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.slf4j.event.Level;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Log lines that belong to one session. The MDC key {@code session} carries the id so that
@@ -17,6 +18,8 @@ import org.slf4j.event.Level;
 public final class SessionLog {
     public static final String MDC_KEY = "session";
     private static final Logger log = LoggerFactory.getLogger("patchbay.session");
+    /** Running instances with session tracing on: their sessions' lines are wanted at every level. */
+    private static final AtomicInteger tracers = new AtomicInteger();
 
     private SessionLog() {}
 
@@ -36,7 +39,19 @@ public final class SessionLog {
         emit(s, Level.TRACE, format, args);
     }
 
+    static void tracingStarted() {
+        tracers.incrementAndGet();
+    }
+
+    static void tracingStopped() {
+        tracers.decrementAndGet();
+    }
+
     private static void emit(Session s, Level level, String format, Object... args) {
+        // Fast path, taken for almost every line: nobody wants it, so skip the MDC (which copies a map).
+        if (s.logFlags() == 0 && tracers.get() == 0 && !log.isEnabledForLevel(level)) {
+            return;
+        }
         MDC.put(MDC_KEY, Long.toString(s.id()));
         try {
             log.atLevel(level).log(format, args);

@@ -38,8 +38,17 @@ public final class SessionLogging {
             return () -> { };
         }
         SessionLevelFilter.Attachment a = new SessionLevelFilter.Attachment(registry, Math.max(0, traceLines));
+        boolean tracing = a.traceLines() > 0;
+        if (tracing) {
+            SessionLog.tracingStarted();
+        }
         f.attach(a);
-        return () -> f.detach(a);
+        return () -> {
+            f.detach(a);
+            if (tracing) {
+                SessionLog.tracingStopped();
+            }
+        };
     }
 
     /**

@@ -72,7 +72,7 @@ class AllErrorsTest {
             "test.cnf:11: [db2] address: is required",
             "test.cnf:14: [db2] health_check: 'http' is not one of tcp, none",
             "test.cnf:15: [db2] colour: unknown key",
-            "test.cnf:22: [rw] router: 'random' is not one of roundrobin, leastconn, source, first",
+            "test.cnf:22: [rw] router: 'random' is not one of roundrobin, leastconn, source, first, readconnroute",
             "test.cnf:24: [rw] connect_timeout: '10' needs a unit (ms, s, m, h or d), e.g. 10s",
             "test.cnf:25: [rw] retries: 'lots' is not a whole number",
             "test.cnf:42: [cli] socket: give either socket=PATH or address and port, not both",

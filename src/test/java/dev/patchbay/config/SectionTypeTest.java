@@ -88,7 +88,7 @@ class SectionTypeTest {
             server       | [x]\\ntype=server\\naddress=127.0.0.1\\nport=1                    | router
             server-mxs   | [x]\\ntype=server\\naddress=127.0.0.1\\nport=1                    | protocol
             service      | [x]\\ntype=service\\nservers=s1                                   | port
-            service-mxs  | [x]\\ntype=service\\nservers=s1                                   | user
+            service-mxs  | [x]\\ntype=service\\nservers=s1                                   | enable_root_user
             listener     | [x]\\ntype=listener\\nservice=svc\\nport=0                        | backlogg
             listener-mxs | [x]\\ntype=listener\\nservice=svc\\nport=0                        | socket
             stats        | [x]\\ntype=stats_socket\\nsocket=/tmp/a.sock                       | weight

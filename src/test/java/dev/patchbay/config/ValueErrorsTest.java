@@ -239,9 +239,9 @@ class ValueErrorsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
-            router=random              | 'random' is not one of roundrobin, leastconn, source, first
-            router=round-robin         | 'round-robin' is not one of roundrobin, leastconn, source, first
-            router=readwritesplit      | 'readwritesplit' is not one of roundrobin, leastconn, source, first
+            router=random              | 'random' is not one of roundrobin, leastconn, source, first, readconnroute
+            router=round-robin         | 'round-robin' is not one of roundrobin, leastconn, source, first, readconnroute
+            router=readwritesplit      | 'readwritesplit' is not one of roundrobin, leastconn, source, first, readconnroute
             when_full=wait             | 'wait' is not one of queue, refuse
             on_server_down=kill        | 'kill' is not one of none, shutdown_sessions
             """)
@@ -260,9 +260,12 @@ class ValueErrorsTest {
     }
 
     @Test
-    void listenerProtocolIsTcpOnly() {
+    void listenerProtocolIsTcpOrMariadb() {
+        assertErrors("[l]\ntype=listener\nservice=svc\nport=0\nprotocol=mysql\n\n" + Cfg.BACKEND,
+                "test.cnf:5: [l] protocol: 'mysql' is not one of tcp, mariadb");
         assertErrors("[l]\ntype=listener\nservice=svc\nport=0\nprotocol=mariadb\n\n" + Cfg.BACKEND,
-                "test.cnf:5: [l] protocol: 'mariadb' is not one of tcp");
+                "test.cnf:5: [l] protocol: protocol=mariadb needs service [svc] to have user and password"
+                        + " (to load accounts from its servers) or users_file");
     }
 
     @Test

@@ -4,7 +4,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
@@ -81,14 +80,7 @@ final class ApiRequest {
     }
 
     static Boolean parseBool(String v) {
-        switch (v.toLowerCase(Locale.ROOT)) {
-            case "true": case "yes": case "on": case "1":
-                return true;
-            case "false": case "no": case "off": case "0":
-                return false;
-            default:
-                return null;
-        }
+        return dev.patchbay.config.Booleans.parse(v);
     }
 
     boolean hasBody() {

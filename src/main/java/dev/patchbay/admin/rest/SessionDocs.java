@@ -2,6 +2,7 @@ package dev.patchbay.admin.rest;
 
 import dev.patchbay.core.FilterDef;
 import dev.patchbay.core.LogLevels;
+import dev.patchbay.core.ProtocolDetails;
 import dev.patchbay.core.Server;
 import dev.patchbay.core.Session;
 import dev.patchbay.core.SessionControl;
@@ -13,6 +14,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -24,9 +27,13 @@ import tools.jackson.databind.node.ObjectNode;
  * protocols: no {@code user} (there is no login), {@code client} holds only {@code cipher} (no
  * {@code connection_attributes} or {@code sescmd_history_*}), {@code connections[]} has no
  * {@code connection_id} (there is no backend thread id), {@code memory} has no {@code sescmd_history}
- * or {@code exec_metadata}, and {@code queries} is empty (there are no statements).
+ * or {@code exec_metadata}, and {@code queries} is empty (there are no statements). MariaDB sessions
+ * fill these from {@link ProtocolDetails} (see docs/mariadb.md).
  */
 final class SessionDocs {
+    /** MaxScale's query times: local time with milliseconds, no zone ({@code Session::QueryInfo::as_json}). */
+    static final DateTimeFormatter QUERY_TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS", Locale.ENGLISH).withZone(java.time.ZoneId.systemDefault());
     static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
@@ -93,8 +100,12 @@ final class SessionDocs {
         }
         ObjectNode a = o.putObject("attributes");
         SessionState st = s.state();
+        ProtocolDetails pd = s.protocolDetails();
         if (want(attrs, "state")) {
             a.put("state", stateName(st));
+        }
+        if (want(attrs, "user") && pd != null && pd.user() != null && !pd.user().isEmpty()) {
+            a.put("user", pd.user());
         }
         SocketAddress client = s.clientAddress();
         if (want(attrs, "remote")) {
@@ -113,6 +124,10 @@ final class SessionDocs {
         if (want(attrs, "idle")) {
             // MaxScale's resolution is 100 ms.
             long idleNanos = Math.max(0, now - s.lastClientActivityNanos());
+            // MariaDB sessions: 0 until logged in and while a response is pending (MaxScale's rule).
+            if (pd != null && (pd.awaitingResponse() || !(st instanceof SessionState.Established))) {
+                idleNanos = 0;
+            }
             a.put("idle", (idleNanos / 100_000_000L) / 10.0);
         }
         if (want(attrs, "io_activity")) {
@@ -122,12 +137,31 @@ final class SessionDocs {
             a.put("thread", s.threadIndex());
         }
         if (want(attrs, "client")) {
-            a.putObject("client").put("cipher", "");
+            ObjectNode c = a.putObject("client");
+            c.put("cipher", pd == null ? "" : pd.clientCipher());
+            if (pd != null) {
+                Map<String, String> ca = pd.connectionAttributes();
+                if (ca == null) {
+                    c.putNull("connection_attributes");
+                } else {
+                    ObjectNode co = c.putObject("connection_attributes");
+                    new TreeMap<>(ca).forEach(co::put);
+                }
+                ProtocolDetails.History h = pd.history();
+                c.put("sescmd_history_len", h.length());
+                c.put("sescmd_history_stored_metadata", h.storedMetadata());
+                c.put("sescmd_history_stored_responses", h.storedResponses());
+            }
         }
         Server server = s.server();
         if (want(attrs, "connections")) {
             ArrayNode conns = a.putArray("connections");
-            if (server != null && hasBackend(st)) {
+            if (pd != null) {
+                for (ProtocolDetails.BackendConnection bc : pd.backendConnections()) {
+                    conns.addObject().put("cipher", bc.cipher()).put("connection_id", bc.connectionId())
+                            .put("server", bc.server());
+                }
+            } else if (server != null && hasBackend(st)) {
                 conns.addObject().put("cipher", "").put("server", server.name());
             }
         }
@@ -144,7 +178,24 @@ final class SessionDocs {
                     .put("log_warning", (f & LogLevels.WARNING) != 0);
         }
         if (want(attrs, "queries")) {
-            a.putArray("queries");
+            ArrayNode q = a.putArray("queries");
+            if (pd != null) {
+                for (ProtocolDetails.Statement stmt : pd.recentStatements()) {
+                    ObjectNode e = q.addObject();
+                    if (stmt.sql() != null) {
+                        e.put("command", stmt.command());
+                        e.put("statement", stmt.sql());
+                    }
+                    e.put("received", QUERY_TIME.format(Instant.ofEpochMilli(stmt.receivedEpochMicros() / 1000)));
+                    if (stmt.completedEpochMicros() != 0) {
+                        e.put("completed", QUERY_TIME.format(Instant.ofEpochMilli(stmt.completedEpochMicros() / 1000)));
+                    }
+                    ArrayNode r = e.putArray("responses");
+                    for (ProtocolDetails.Response resp : stmt.responses()) {
+                        r.addObject().put("duration", resp.durationMillis()).put("server", resp.server());
+                    }
+                }
+            }
         }
         if (want(attrs, "generation")) {
             a.put("generation", s.generation());
@@ -236,6 +287,16 @@ final class SessionDocs {
         }
         long total = clientTotal + backendTotal;
         buffers.put("total", total);
+        ProtocolDetails pd = s.protocolDetails();
+        if (pd != null) {
+            ProtocolDetails.Memory pm = pd.memory();
+            m.put("exec_metadata", pm.execMetadata());
+            m.put("last_queries", pm.lastQueries());
+            m.put("sescmd_history", pm.history());
+            m.put("variables", 0);
+            m.put("total", total + pm.execMetadata() + pm.lastQueries() + pm.history() + pm.buffers());
+            return m;
+        }
         m.put("last_queries", 0);
         m.put("variables", 0);
         m.put("total", total);

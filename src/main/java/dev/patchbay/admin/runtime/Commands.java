@@ -31,8 +31,10 @@ final class Commands {
                 Commands::showCliSockets);
         k.add("show info", usage("show info", "report information about the running process"), Level.USER,
                 Stats::info);
-        k.add("show stat", usage("show stat [no-maint|up]*", "report counters for each proxy and server"),
+        k.add("show stat", usage("show stat [typed|json] [no-maint|up]*", "report counters for each proxy and server"),
                 Level.USER, Stats::stat);
+        k.add("show servers state", usage("show servers state [<backend>]", "dump volatile server information (all or for a single backend)"),
+                Level.USER, Stats::serversState);
         k.add("get weight", usage("get weight <bk>/<srv>", "report a server's current weight"), Level.USER,
                 Commands::getWeight);
         k.add("show sess", usage("show sess [help|<id>|all] [opts...]",

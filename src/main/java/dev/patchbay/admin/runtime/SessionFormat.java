@@ -84,6 +84,10 @@ final class SessionFormat {
         sb.append(" src=").append(v.source).append(" fe=").append(s.frontend().name())
                 .append(" be=").append(s.service() == null ? "<NONE>" : s.service().name())
                 .append(" srv=").append(v.server == null ? "<none>" : v.server.name());
+        if (s.protocolDetails() != null && s.protocolDetails().user() != null) {
+            // MariaDB sessions: the login name (HAProxy has no such field).
+            sb.append(" user=").append(s.protocolDetails().user());
+        }
         sb.append(" ts=").append(hex2(v.taskState))
                 .append(" age=").append(HumanTime.format(s.ageNanos() / 1_000_000_000L))
                 .append(" calls=").append(s.ioEvents())

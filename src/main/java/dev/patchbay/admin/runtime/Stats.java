@@ -100,11 +100,10 @@ final class Stats {
             types = Integer.parseInt(nums.get(1));
             sid = Integer.parseInt(nums.get(2));
         }
-        StringBuilder sb = new StringBuilder(4096);
-        sb.append("# ").append(String.join(",", COLUMNS)).append(",\n");
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
         for (Frontend fe : pb.frontends().values()) {
             if (wanted(iid, types, sid, fe.id(), 1, 0)) {
-                row(sb, frontendRow(fe));
+                rows.add(frontendRow(fe));
             }
         }
         for (Service svc : pb.services().values()) {
@@ -113,11 +112,139 @@ final class Stats {
                     continue;
                 }
                 if (wanted(iid, types, sid, svc.id(), 4, s.id())) {
-                    row(sb, serverRow(svc, s));
+                    rows.add(serverRow(svc, s));
                 }
             }
             if (wanted(iid, types, sid, svc.id(), 2, 0)) {
-                row(sb, backendRow(svc));
+                rows.add(backendRow(svc));
+            }
+        }
+        if (args.contains("json")) {
+            return Reply.text(json(rows) + "\n");
+        }
+        StringBuilder sb = new StringBuilder(4096);
+        if (args.contains("typed")) {
+            rows.forEach(r -> typed(sb, r));
+            return Reply.text(sb.toString());
+        }
+        sb.append("# ").append(String.join(",", COLUMNS)).append(",\n");
+        rows.forEach(r -> row(sb, r));
+        return Reply.text(sb.toString());
+    }
+
+    /** Counters only grow; everything else numeric is a gauge. */
+    private static final java.util.Set<String> COUNTERS = java.util.Set.of("stot", "bin", "bout", "dreq", "econ",
+            "lbtot", "conn_tot", "chkfail", "chkdown");
+
+    /** The object letter of a row (F frontend, B backend, S server), from its CSV {@code type}. */
+    private static String objType(Map<String, Object> r) {
+        switch (((Number) r.get("type")).intValue()) {
+            case 0: return "F";
+            case 1: return "B";
+            default: return "S";
+        }
+    }
+
+    private static String typeOf(String column, Object v) {
+        if (!(v instanceof Number)) {
+            return "str";
+        }
+        return COUNTERS.contains(column) ? "u64" : "u32";
+    }
+
+    /** {@code show stat typed}: {@code <obj>.<iid>.<sid>.<pos>.<name>.<pid>:<tags>:<type>:<value>}, one field a line. */
+    private static void typed(StringBuilder sb, Map<String, Object> r) {
+        String prefix = objType(r) + "." + r.get("iid") + "." + r.get("sid") + ".";
+        for (int pos = 0; pos < COLUMNS.size(); pos++) {
+            String c = COLUMNS.get(pos);
+            Object v = r.get(c);
+            if (v == null) {
+                continue;
+            }
+            sb.append(prefix).append(pos).append('.').append(c).append(".1:")
+                    .append(COUNTERS.contains(c) ? "MCP" : "MGP").append(':').append(typeOf(c, v)).append(':')
+                    .append(v).append('\n');
+        }
+    }
+
+    /** {@code show stat json}: HAProxy's array (one per object) of field objects. */
+    private static String json(List<Map<String, Object>> rows) {
+        tools.jackson.databind.json.JsonMapper mapper = tools.jackson.databind.json.JsonMapper.builder().build();
+        tools.jackson.databind.node.ArrayNode all = mapper.createArrayNode();
+        for (Map<String, Object> r : rows) {
+            tools.jackson.databind.node.ArrayNode obj = all.addArray();
+            String type = objType(r);
+            for (int pos = 0; pos < COLUMNS.size(); pos++) {
+                String c = COLUMNS.get(pos);
+                Object v = r.get(c);
+                if (v == null) {
+                    continue;
+                }
+                tools.jackson.databind.node.ObjectNode f = obj.addObject();
+                f.put("objType", type.equals("F") ? "Frontend" : type.equals("B") ? "Backend" : "Server");
+                f.put("proxyId", ((Number) r.get("iid")).intValue());
+                f.put("id", ((Number) r.get("sid")).intValue());
+                tools.jackson.databind.node.ObjectNode field = f.putObject("field");
+                field.put("pos", pos);
+                field.put("name", c);
+                f.put("processNum", 1);
+                tools.jackson.databind.node.ObjectNode tags = f.putObject("tags");
+                tags.put("origin", "Metric");
+                tags.put("nature", COUNTERS.contains(c) ? "Counter" : "Gauge");
+                tags.put("scope", "Process");
+                tools.jackson.databind.node.ObjectNode value = f.putObject("value");
+                String t = typeOf(c, v);
+                value.put("type", t);
+                if (v instanceof Number n) {
+                    value.put("value", n.longValue());
+                } else {
+                    value.put("value", v.toString());
+                }
+            }
+        }
+        return mapper.writeValueAsString(all);
+    }
+
+    // ---- show servers state --------------------------------------------------------------------
+
+    static final String SERVERS_STATE_HEADER = "# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state "
+            + "srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health "
+            + "srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl "
+            + "srv_check_port srv_check_addr srv_agent_addr srv_agent_port";
+
+    /** {@code show servers state [<backend>]}: HAProxy's format version 1, values as documented in runtime-api.md. */
+    static Reply serversState(Cli cli, List<String> args) {
+        Patchbay pb = cli.patchbay();
+        String only = args.size() > 3 ? args.get(3) : null;
+        if (only != null && pb.services().get(only) == null) {
+            return Reply.text("Can't find backend.\n");
+        }
+        StringBuilder sb = new StringBuilder("1\n").append(SERVERS_STATE_HEADER).append('\n');
+        for (Service svc : pb.services().values()) {
+            if (only != null && !svc.name().equals(only)) {
+                continue;
+            }
+            for (Server s : svc.servers()) {
+                boolean checked = s.healthCheck().kind() != Server.CheckKind.NONE;
+                boolean up = s.health() == Server.Health.UP;
+                int admin = s.adminState() == Server.AdminState.MAINTENANCE ? 0x01
+                        : s.adminState() == Server.AdminState.DRAIN ? 0x08 : 0;
+                int rise = s.healthCheck().rise();
+                int fall = s.healthCheck().fall();
+                sb.append(svc.id()).append(' ').append(svc.name()).append(' ').append(s.id()).append(' ')
+                        .append(s.name()).append(' ')
+                        .append(s.address().isUnresolved() ? s.host() : s.address().getAddress().getHostAddress())
+                        .append(' ').append(up ? 2 : 0)
+                        .append(' ').append(admin)
+                        .append(' ').append(s.weight()).append(' ').append(s.initialWeight())
+                        .append(' ').append(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.healthChangedNanos()))
+                        // HCHK_STATUS_L4OK=5, L4CON=7, UNKNOWN=0; CHK_RES_PASSED=3, FAILED=2, UNKNOWN=0
+                        .append(' ').append(!checked ? 0 : up ? 5 : 7)
+                        .append(' ').append(!checked ? 0 : up ? 3 : 2)
+                        .append(' ').append(checked && up ? rise + fall - 1 : 0)
+                        // CHK_ST_CONFIGURED|CHK_ST_ENABLED
+                        .append(' ').append(checked ? 6 : 0)
+                        .append(" 0 0 0 - ").append(s.port()).append(" - 0 0 - - 0\n");
             }
         }
         return Reply.text(sb.toString());

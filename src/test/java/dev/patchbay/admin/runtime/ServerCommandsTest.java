@@ -80,4 +80,58 @@ class ServerCommandsTest {
         assertThat(rig.ask("admin", "enable server svc/s2\n")).isEqualTo("\n");
         assertThat(rig.pb.services().get("svc").hasNoUsableServer()).isFalse();
     }
+
+    @Test
+    void showServersStateListsEveryServerInHaproxyFormatOne() throws Exception {
+        assertThat(rig.ask("admin", "set server svc/s1 state drain\n")).isEqualTo("\n");
+        assertThat(rig.ask("admin", "set weight svc/s2 7\n")).isEqualTo("\n");
+        String out = rig.ask("usr", "show servers state svc\n");
+        String[] lines = out.split("\n");
+        assertThat(lines[0]).isEqualTo("1");
+        assertThat(lines[1]).isEqualTo(Stats.SERVERS_STATE_HEADER);
+        assertThat(lines).hasSize(4);
+        String[] s1 = lines[2].split(" ");
+        String[] s2 = lines[3].split(" ");
+        assertThat(s1).hasSize(25);
+        assertThat(s1[1]).isEqualTo("svc");
+        assertThat(s1[3]).isEqualTo("s1");
+        assertThat(s1[4]).isEqualTo("127.0.0.1");
+        assertThat(s1[5]).isEqualTo("2");      // running
+        assertThat(s1[6]).isEqualTo("8");      // SRV_ADMF_FDRAIN
+        assertThat(s2[6]).isEqualTo("0");
+        assertThat(s2[7]).isEqualTo("7");      // user weight
+        assertThat(s2[8]).isEqualTo("1");      // initial weight
+        assertThat(s1[18]).isEqualTo(String.valueOf(rig.pb.servers().get("s1").port()));
+        assertThat(out).endsWith("\n\n");
+        assertThat(rig.ask("usr", "show servers state nope\n")).isEqualTo("Can't find backend.\n\n");
+    }
+
+    @Test
+    void showStatTypedAndJsonCarryTheSameValuesAsTheCsv() throws Exception {
+        Rig.ping(rig.client("fe_tcp"));
+        String typed = rig.ask("usr", "show stat typed\n");
+        assertThat(typed).contains("F." + rig.pb.frontends().get("fe_tcp").id() + ".0.0.pxname.1:MGP:str:fe_tcp\n");
+        assertThat(typed).contains("B." + rig.pb.services().get("svc").id() + ".0.1.svname.1:MGP:str:BACKEND\n");
+        assertThat(typed).containsPattern("S\\.\\d+\\.\\d+\\.7\\.stot\\.1:MCP:u64:\\d+\\n");
+        for (String line : typed.split("\n")) {
+            if (!line.isEmpty()) {
+                assertThat(line).matches("[FBS]\\.\\d+\\.\\d+\\.\\d+\\.[a-z_0-9]+\\.1:M[CG]P:(str|u32|u64):.*");
+            }
+        }
+        String json = rig.ask("usr", "show stat json\n");
+        tools.jackson.databind.JsonNode root = tools.jackson.databind.json.JsonMapper.builder().build().readTree(json);
+        assertThat(root.isArray()).isTrue();
+        boolean found = false;
+        for (tools.jackson.databind.JsonNode obj : root) {
+            for (tools.jackson.databind.JsonNode f : obj) {
+                if (f.get("objType").asString().equals("Frontend") && f.get("field").get("name").asString().equals("stot")
+                        && f.get("proxyId").asInt() == rig.pb.frontends().get("fe_tcp").id()) {
+                    assertThat(f.get("value").get("value").asLong()).isGreaterThanOrEqualTo(1);
+                    assertThat(f.get("value").get("type").asString()).isEqualTo("u64");
+                    found = true;
+                }
+            }
+        }
+        assertThat(found).isTrue();
+    }
 }

@@ -1,0 +1,156 @@
+package dev.patchbay.mariadb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.patchbay.Patchbay;
+import dev.patchbay.core.Session;
+import dev.patchbay.core.Termination;
+import dev.patchbay.mariadb.protocol.Capabilities;
+import dev.patchbay.mariadb.protocol.InitialHandshake;
+import dev.patchbay.mariadb.protocol.NativePassword;
+import dev.patchbay.mariadb.protocol.Packets;
+import dev.patchbay.testing.Proxy;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Malformed packets from the server side, from a fake server: Patchbay gives the client a clear
+ * error or closes, ends the session, and keeps serving others. Accounts come from a users file.
+ */
+class MariaDbBadServerTest {
+    enum Mode { TRUNCATED_HANDSHAKE, BAD_RESULT, GOOD }
+
+    private final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : toClose) {
+            c.close();
+        }
+    }
+
+    /** A fake server: a handshake, OK to any login, then per mode. One thread per connection. */
+    private int fakeServer(Mode mode) throws IOException {
+        ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        toClose.add(ss);
+        Thread t = new Thread(() -> {
+            while (!ss.isClosed()) {
+                try {
+                    Socket s = ss.accept();
+                    toClose.add(s);
+                    Thread c = new Thread(() -> serve(s, mode));
+                    c.setDaemon(true);
+                    c.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return ss.getLocalPort();
+    }
+
+    private static void serve(Socket s, Mode mode) {
+        try (s) {
+            OutputStream out = s.getOutputStream();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            if (mode == Mode.TRUNCATED_HANDSHAKE) {
+                out.write(new byte[] {5, 0, 0, 0, 10, 'a', 'b', 'c', 0});
+                out.flush();
+                in.read();
+                return;
+            }
+            InitialHandshake hs = new InitialHandshake("11.4.5-MariaDB-fake", 77, NativePassword.newScramble(),
+                    Capabilities.ADVERTISED, 0, 45, 2, InitialHandshake.NATIVE_PASSWORD);
+            write(out, hs.encode(Unpooled.buffer().alloc(), 0));
+            read(in);
+            write(out, Packets.ok(Unpooled.buffer().alloc(), 2, 2));
+            while (true) {
+                byte[] cmd = read(in);
+                if (cmd[0] == 1) {
+                    return;
+                }
+                if (mode == Mode.BAD_RESULT && new String(cmd, java.nio.charset.StandardCharsets.ISO_8859_1).contains("BAD")) {
+                    // The statement "BAD" gets a result set announcing zero columns: not a valid response.
+                    ByteBuf b = Unpooled.buffer().writeMediumLE(3).writeByte(1).writeByte(0xFC).writeShortLE(0);
+                    write(out, b);
+                } else {
+                    write(out, Packets.ok(Unpooled.buffer().alloc(), 1, 2));
+                }
+            }
+        } catch (IOException e) {
+            // client gone
+        }
+    }
+
+    private static void write(OutputStream out, ByteBuf frame) throws IOException {
+        out.write(ByteBufUtil.getBytes(frame));
+        out.flush();
+        frame.release();
+    }
+
+    private static byte[] read(DataInputStream in) throws IOException {
+        byte[] h = new byte[4];
+        in.readFully(h);
+        byte[] b = new byte[(h[0] & 0xFF) | (h[1] & 0xFF) << 8 | (h[2] & 0xFF) << 16];
+        in.readFully(b);
+        return b;
+    }
+
+    private Patchbay start(int port) throws Exception {
+        Path users = Files.createTempFile("patchbay-users", ".json");
+        toClose.add(() -> Files.deleteIfExists(users));
+        String hash = "*" + java.util.HexFormat.of().withUpperCase().formatHex(
+                NativePassword.sha1(NativePassword.sha1("pw".getBytes())));
+        Files.writeString(users, "{\"user\": [{\"user\": \"u\", \"host\": \"%\", \"password\": \"" + hash
+                + "\", \"global_db_priv\": true}]}");
+        Patchbay p = Proxy.start("[s]\ntype=server\naddress=127.0.0.1\nport=" + port + "\nhealth_check=none\n\n"
+                + "[svc]\ntype=service\nservers=s\nretries=0\nusers_file=" + users + "\n\n"
+                + "[db]\ntype=listener\nservice=svc\nprotocol=mariadb\naddress=127.0.0.1\nport=0\n");
+        toClose.add(0, p);
+        return p;
+    }
+
+    @Test
+    void truncatedServerHandshakeGivesTheClientAClearError() throws Exception {
+        Patchbay p = start(fakeServer(Mode.TRUNCATED_HANDSHAKE));
+        assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", ""))
+                .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getMessage()).contains("bad packet from server s"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
+    }
+
+    @Test
+    void malformedResultEndsOnlyThatSession() throws Exception {
+        Patchbay bad = start(fakeServer(Mode.BAD_RESULT));
+        Patchbay good = start(fakeServer(Mode.GOOD));
+        try (Connection ok = MariaDbFixture.connect(good, "u", "pw", "", "");
+             Connection c = MariaDbFixture.connect(bad, "u", "pw", "", "")) {
+            Session s = bad.sessions().snapshot().get(0);
+            assertThatThrownBy(() -> c.createStatement().execute("SELECT 'BAD'")).isInstanceOf(SQLException.class);
+            Termination t = s.closedFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(t.cause()).isEqualTo(Termination.Cause.SERVER_ERROR);
+            assertThat(t.detail()).contains("result set without columns");
+            ok.createStatement().execute("DO 1");
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> bad.sessions().size() == 0 && good.sessions().size() == 0);
+    }
+}

@@ -1,0 +1,115 @@
+package dev.patchbay.mariadb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.patchbay.Patchbay;
+import dev.patchbay.testing.MariaDbServer;
+import dev.patchbay.testing.Proxy;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** MariaDB sessions as the REST API ({@code GET /v1/sessions/:id}) and the runtime API ({@code show sess}) show them. */
+class MariaDbDiagnosticsTest {
+    static MariaDbServer db;
+    static Patchbay proxy;
+    static Path dir;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        db = MariaDbServer.shared();
+        MariaDbFixture.createUser(db, "diag_app", "%", "diag-pw", "diag_db");
+        dir = Files.createTempDirectory("patchbay-diag");
+        String ini = MariaDbFixture.config(db, "retain_last_statements=3\n", "")
+                .replace("[patchbay]\nadmin_enabled=false\n", "[patchbay]\nadmin_host=127.0.0.1\nadmin_port=0\nadmin_users_file="
+                        + dir.resolve("users.json") + "\nadmin_pbkdf2_iterations=1000\n")
+                + "[cli]\ntype=stats_socket\naddress=127.0.0.1\nport=0\nlevel=admin\n";
+        proxy = Proxy.start(ini);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (proxy != null) {
+            proxy.close();
+        }
+    }
+
+    private static JsonNode get(String path) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.restApi().boundAddress().getPort() + path))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:mariadb".getBytes(StandardCharsets.UTF_8)))
+                .build();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JsonMapper.builder().build().readTree(r.body());
+    }
+
+    private static String cli(String command) throws Exception {
+        InetSocketAddress a = (InetSocketAddress) proxy.runtimeApi().boundAddress("cli");
+        try (Socket s = new Socket(a.getAddress(), a.getPort())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write((command + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void sessionResourceShowsUserAttributesBackendsAndQueries() throws Exception {
+        try (Connection c = MariaDbFixture.connect(proxy, "diag_app", "diag-pw", "diag_db",
+                "connectionAttributes=program_name:diagtest"); Statement st = c.createStatement()) {
+            long id = c.unwrap(org.mariadb.jdbc.Connection.class).getThreadId();
+            ResultSet rs = st.executeQuery("SELECT CONNECTION_ID()");
+            rs.next();
+            long backendThread = rs.getLong(1);
+            st.execute("SET @a = 1");
+            st.executeQuery("SELECT 'last one'").close();
+
+            JsonNode data = get("/v1/sessions/" + id).path("data");
+            assertThat(data.path("id").asString()).isEqualTo(Long.toString(id));
+            JsonNode a = data.path("attributes");
+            assertThat(a.path("state").asString()).isEqualTo("Session started");
+            assertThat(a.path("user").asString()).isEqualTo("diag_app");
+            assertThat(a.path("client").path("cipher").asString()).isEmpty();
+            assertThat(a.path("client").path("connection_attributes").path("program_name").asString()).isEqualTo("diagtest");
+            assertThat(a.path("client").path("connection_attributes").path("_client_name").asString()).isNotEmpty();
+            assertThat(a.path("client").path("sescmd_history_len").asInt()).isGreaterThanOrEqualTo(1);
+            assertThat(a.path("connections").size()).isEqualTo(1);
+            assertThat(a.path("connections").path(0).path("connection_id").asLong()).isEqualTo(backendThread);
+            assertThat(a.path("connections").path(0).path("server").asString()).isEqualTo("server1");
+            JsonNode q = a.path("queries");
+            assertThat(q.size()).isEqualTo(3);
+            assertThat(q.path(2).path("command").asString()).isEqualTo("COM_QUERY");
+            assertThat(q.path(2).path("statement").asString()).isEqualTo("SELECT 'last one'");
+            assertThat(q.path(2).path("received").asString()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}");
+            assertThat(q.path(2).path("responses").path(0).path("server").asString()).isEqualTo("server1");
+            assertThat(a.path("memory").path("last_queries").asLong()).isPositive();
+            assertThat(a.path("memory").path("sescmd_history").asLong()).isPositive();
+
+            String sess = cli("show sess");
+            assertThat(sess).containsPattern("0x[0-9a-f]+: proto=tcpv4 src=127\\.0\\.0\\.1:\\d+ fe=db be=svc srv=server1 user=diag_app ");
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.sessions().size() == 0);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.patchbay.mariadb;
+
+import dev.patchbay.Patchbay;
+import dev.patchbay.testing.MariaDbServer;
+import dev.patchbay.testing.Proxy;
+import java.net.InetSocketAddress;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/** Shared setup of the MariaDB-mode tests: the shared server, accounts, and a Patchbay in front of it. */
+final class MariaDbFixture {
+    static final String SERVICE_USER = "patchbay";
+    static final String SERVICE_PASSWORD = "pb-service-pw";
+
+    private MariaDbFixture() {}
+
+    /** Creates the service account (once) and {@code user}@{@code host} with {@code password} and all rights on {@code db}. */
+    static void createUser(MariaDbServer db, String user, String host, String password, String database) throws SQLException {
+        db.exec("CREATE USER IF NOT EXISTS '" + SERVICE_USER + "'@'127.0.0.1' IDENTIFIED BY '" + SERVICE_PASSWORD + "'",
+                "GRANT SELECT ON mysql.* TO '" + SERVICE_USER + "'@'127.0.0.1'",
+                "CREATE DATABASE IF NOT EXISTS `" + database + "`",
+                "CREATE OR REPLACE USER '" + user + "'@'" + host + "' IDENTIFIED BY '" + password + "'",
+                "GRANT ALL ON `" + database + "`.* TO '" + user + "'@'" + host + "'");
+    }
+
+    /** INI for a Patchbay with one mariadb listener {@code db} in front of the server. */
+    static String config(MariaDbServer db, String extraService, String extraListener) {
+        return "[patchbay]\nadmin_enabled=false\naccess_log=stdout\n\n"
+                + "[server1]\ntype=server\naddress=127.0.0.1\nport=" + db.port() + "\nhealth_check=none\nrole=master\n\n"
+                + "[svc]\ntype=service\nservers=server1\nuser=" + SERVICE_USER + "\npassword=" + SERVICE_PASSWORD + "\n"
+                + extraService + "\n"
+                + "[db]\ntype=listener\nservice=svc\nprotocol=mariadb\naddress=127.0.0.1\nport=0\n" + extraListener + "\n";
+    }
+
+    static Patchbay start(MariaDbServer db, String extraService, String extraListener) throws Exception {
+        return Proxy.start(config(db, extraService, extraListener));
+    }
+
+    static String url(Patchbay p, String database, String options) {
+        InetSocketAddress a = p.listenerAddress("db");
+        return "jdbc:mariadb://127.0.0.1:" + a.getPort() + "/" + database + "?sslMode=disable" + (options.isEmpty() ? "" : "&" + options);
+    }
+
+    static Connection connectUrl(String url, String user, String password) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        return DriverManager.getConnection(url, props);
+    }
+
+    static Connection connect(Patchbay p, String user, String password, String database, String options) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        return DriverManager.getConnection(url(p, database, options), props);
+    }
+}
