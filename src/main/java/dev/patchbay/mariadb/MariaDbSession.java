@@ -356,6 +356,7 @@ final class MariaDbSession extends ProxiedSession {
         database = login.database();
         details.database(database);
         SessionLog.info(session, "Authenticated '{}'@'{}' as {}", user, clientIp(), account);
+        session.authenticated();
         clientDecoder.maxPayload(Packets.MAX_FRAME_PAYLOAD);
         phase = new Phase.Routing(login.replySeq());
         admit(false);
@@ -917,6 +918,7 @@ final class MariaDbSession extends ProxiedSession {
                 collation = l.collation();
                 details.user(user);
                 details.database(database);
+                session.authenticated();
                 if (l.attributes() != null) {
                     details.attributes(l.attributes());
                 }
