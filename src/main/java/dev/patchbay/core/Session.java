@@ -208,6 +208,11 @@ public final class Session {
         this.sessionFilters = List.copyOf(filters);
     }
 
+    /** The session's control if anything ever used it, else null (the admin views show the defaults). */
+    public SessionControl controlIfAny() {
+        return control;
+    }
+
     /** Kill with ttl, restart and filter changes of this session. */
     public SessionControl control() {
         SessionControl c = control;

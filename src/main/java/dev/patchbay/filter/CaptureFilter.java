@@ -270,7 +270,7 @@ final class CaptureFilter extends Filter {
                 packets.increment();
                 bytes.add(d.data().length);
             } catch (IOException e) {
-                failed(st, e);
+                failed(e);
             }
         } else if (r instanceof Open o) {
             open(o);
@@ -287,7 +287,7 @@ final class CaptureFilter extends Filter {
                 segment(st, t, false, ss, (cs + 1) & 0xffffffffL, Pcap.FIN | Pcap.ACK, null, 0, 0);
                 segment(st, t, true, (cs + 1) & 0xffffffffL, (ss + 1) & 0xffffffffL, Pcap.ACK, null, 0, 0);
             } catch (IOException e) {
-                failed(st, e);
+                failed(e);
             }
             if (st.ownFile) {
                 dirty.remove(st.out);
@@ -364,7 +364,7 @@ final class CaptureFilter extends Filter {
         dirty.clear();
     }
 
-    private void failed(Stream st, IOException e) {
+    private void failed(IOException e) {
         writeErrors.increment();
         lastError = describe(e);
         log.warn("Filter {}: write failed: {}", name(), lastError);

@@ -94,6 +94,11 @@ final class ConfigResource {
             synchronized (rc()) {
                 try {
                     Plan p = planner.plan();
+                    if (p.edits().isEmpty()) {
+                        // Nothing to change (a PATCH without parameters or relationships): no new generation.
+                        return ApiResponse.empty(204).header("X-Patchbay-Generation",
+                                Long.toString(pb().generation().current()));
+                    }
                     long generation = rc().apply(p.edits(), who, p.what());
                     r.action = action;
                     return ApiResponse.empty(204).header("X-Patchbay-Generation", Long.toString(generation));

@@ -217,11 +217,11 @@ final class SessionDocs {
      * restarts, and what is pending (a restart and what it waits for, a ttl kill, a filter chain).
      */
     private static ObjectNode control(Session s, long now) {
-        SessionControl c = s.control();
+        SessionControl c = s.controlIfAny();
         ObjectNode o = Json.object();
         o.put("started_generation", s.startGeneration());
-        o.put("restarts", c.restarts());
-        SessionControl.PendingRestart pr = c.pendingRestart();
+        o.put("restarts", c == null ? 0 : c.restarts());
+        SessionControl.PendingRestart pr = c == null ? null : c.pendingRestart();
         if (pr == null) {
             o.putNull("pending_restart");
         } else {
@@ -231,7 +231,7 @@ final class SessionDocs {
             p.put("waiting_for", pr.waitingFor());
             p.put("not_before_seconds", Math.max(0, pr.notBeforeNanos() - now) / 1e9);
         }
-        SessionControl.RestartResult lr = c.lastRestart();
+        SessionControl.RestartResult lr = c == null ? null : c.lastRestart();
         if (lr == null) {
             o.putNull("last_restart");
         } else {
@@ -241,7 +241,7 @@ final class SessionDocs {
             p.put("at", HTTP_DATE.format(Instant.ofEpochMilli(lr.atEpochMillis())));
             p.put("generation", lr.generation());
         }
-        SessionControl.PendingKill pk = c.pendingKill();
+        SessionControl.PendingKill pk = c == null ? null : c.pendingKill();
         if (pk == null) {
             o.putNull("pending_kill");
         } else {
@@ -250,7 +250,7 @@ final class SessionDocs {
             p.put("safe", pk.safe());
             p.put("requested_by", pk.by());
         }
-        SessionControl.PendingFilters pf = c.pendingFilters();
+        SessionControl.PendingFilters pf = c == null ? null : c.pendingFilters();
         if (pf == null) {
             o.putNull("pending_filters");
         } else {

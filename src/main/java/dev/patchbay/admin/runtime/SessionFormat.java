@@ -204,10 +204,10 @@ final class SessionFormat {
      * filters, and how the last restart ended.
      */
     private static void control(StringBuilder sb, Session s, long now) {
-        SessionControl c = s.control();
+        SessionControl c = s.controlIfAny();
         sb.append("  control: gen=").append(s.generation()).append(" started_gen=").append(s.startGeneration())
-                .append(" restarts=").append(c.restarts()).append(" restart=");
-        SessionControl.PendingRestart pr = c.pendingRestart();
+                .append(" restarts=").append(c == null ? 0 : c.restarts()).append(" restart=");
+        SessionControl.PendingRestart pr = c == null ? null : c.pendingRestart();
         if (pr == null) {
             sb.append("<none>");
         } else if (pr.waitingFor().equals("scheduled")) {
@@ -215,13 +215,13 @@ final class SessionFormat {
         } else {
             sb.append("waiting(").append(pr.waitingFor()).append(')');
         }
-        SessionControl.PendingKill pk = c.pendingKill();
+        SessionControl.PendingKill pk = c == null ? null : c.pendingKill();
         sb.append(" kill=").append(pk == null ? "<NEVER>"
                 : longTimer(pk.deadlineNanos(), now) + (pk.safe() ? ",safe" : ""));
         sb.append(" filters=").append(names(s.sessionFilters().stream().map(FilterDef::name).toList()));
-        SessionControl.PendingFilters pf = c.pendingFilters();
+        SessionControl.PendingFilters pf = c == null ? null : c.pendingFilters();
         sb.append(" pending_filters=").append(pf == null ? "<none>" : names(pf.names()));
-        SessionControl.RestartResult lr = c.lastRestart();
+        SessionControl.RestartResult lr = c == null ? null : c.lastRestart();
         sb.append(" last_restart=");
         if (lr == null) {
             sb.append("<none>");
