@@ -120,6 +120,7 @@ public final class RestApi implements AutoCloseable {
         sessionsResource.register(routes);
         new ObjectsResource(this).register(routes);
         new ConfigResource(this).register(routes);
+        new LogSelectorsResource(this).register(routes);
         new UsersResource(this).register(routes);
         routes.sync("GET", "metrics", r -> ApiResponse.raw(200, metrics.scrape(), PatchbayMetrics.CONTENT_TYPE));
         Dispatcher dispatcher = new Dispatcher(this, routes);
