@@ -1,0 +1,97 @@
+package dev.patchbay.net;
+
+import dev.patchbay.Patchbay;
+import dev.patchbay.config.PatchbayConfig;
+import dev.patchbay.core.Frontend;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.EventExecutor;
+import java.net.InetSocketAddress;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every protocol's listener does alike: accept onto the worker loops with reads off (nothing is
+ * read before the session is ready for it), bind with a clear error, report its address, close.
+ * Subclasses build each client's pipeline.
+ */
+public abstract class SocketListener implements BoundListener {
+    private static final Logger log = LoggerFactory.getLogger(SocketListener.class);
+
+    protected final Patchbay patchbay;
+    protected final PatchbayConfig.ListenerConfig config;
+    protected final Frontend frontend;
+    private final Map<EventExecutor, Integer> loopIndex = new IdentityHashMap<>();
+    private Channel serverChannel;
+
+    protected SocketListener(Patchbay patchbay, PatchbayConfig.ListenerConfig config, Frontend frontend) {
+        this.patchbay = patchbay;
+        this.config = config;
+        this.frontend = frontend;
+    }
+
+    /** Sets up one accepted client's pipeline; {@code loop} is its event loop's index (the session's thread). */
+    protected abstract void initClient(SocketChannel ch, int loop);
+
+    /** Protocol-specific child options. */
+    protected void configure(ServerBootstrap b) {
+    }
+
+    /** How the start-up log line names the protocol, e.g. {@code "mariadb, TLS"}. */
+    protected abstract String protocolLabel();
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    public Frontend frontend() {
+        return frontend;
+    }
+
+    public void bind() throws Exception {
+        int i = 0;
+        for (EventExecutor e : patchbay.workers()) {
+            loopIndex.put(e, i++);
+        }
+        ServerBootstrap b = new ServerBootstrap()
+                .group(patchbay.workers())
+                .channel(patchbay.transport().serverChannel())
+                .option(ChannelOption.SO_BACKLOG, config.backlog())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        initClient(ch, loopIndex.getOrDefault(ch.eventLoop(), 0));
+                    }
+                });
+        configure(b);
+        try {
+            serverChannel = b.bind(config.address(), config.port()).sync().channel();
+        } catch (Exception e) {
+            throw new IllegalStateException("listener [" + config.name() + "] cannot listen on " + config.address() + ":"
+                    + config.port() + ": " + e.getMessage(), e);
+        }
+        log.info("Listener {} ({}) on {} -> service {}", config.name(), protocolLabel(), boundAddress(), config.service());
+    }
+
+    @Override
+    public InetSocketAddress boundAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Stops accepting; sessions already accepted go on. */
+    @Override
+    public void close() {
+        if (serverChannel != null && serverChannel.isOpen()) {
+            serverChannel.close().syncUninterruptibly();
+        }
+    }
+}
