@@ -144,15 +144,14 @@ final class TcpSession extends ProxiedSession implements LiveSession {
     }
 
     void onReadComplete(boolean fromClient) {
-        long now = System.nanoTime();
         if (fromClient && flushBackend) {
             flushBackend = false;
             backend.flush();
-            session.recordServerWrite(now);
+            session.recordServerWrite(System.nanoTime());
         } else if (!fromClient && flushClient) {
             flushClient = false;
             client.flush();
-            session.recordClientWrite(now);
+            session.recordClientWrite(System.nanoTime());
         }
     }
 

@@ -19,14 +19,11 @@ final class LogCommands {
     /** {@code set session <id> log <level>[,<level>] on|off}: MaxScale's per-session {@code log_*} parameters. */
     static Reply setSession(Cli cli, List<String> args) {
         String arg = args.size() > 2 ? args.get(2) : "";
-        long id = arg.isEmpty() ? 0 : CNumbers.strtoul(arg);
-        if (id == 0) {
-            return Reply.text("Session pointer expected (use 'show sess').\n");
+        Lookup.SessionRef ref = Lookup.session(cli.patchbay(), arg);
+        if (ref.error() != null) {
+            return Reply.text(ref.error());
         }
-        Session s = cli.patchbay().sessions().get(id);
-        if (s == null || !s.state().isLive()) {
-            return Reply.text("No such session (use 'show sess').\n");
-        }
+        Session s = ref.session();
         if (!(args.size() > 3 && args.get(3).equals("log"))) {
             return Reply.text("Expects 'log <level>[,<level>] on|off'.\n");
         }

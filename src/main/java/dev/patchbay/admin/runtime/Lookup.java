@@ -4,6 +4,7 @@ import dev.patchbay.Patchbay;
 import dev.patchbay.core.Cidr;
 import dev.patchbay.core.Frontend;
 import dev.patchbay.core.Server;
+import dev.patchbay.core.Session;
 import dev.patchbay.core.Service;
 import java.net.SocketAddress;
 
@@ -36,6 +37,21 @@ final class Lookup {
     }
 
     /** The result of resolving {@code <backend>/<server>}: a server or HAProxy's error text. */
+    record SessionRef(Session session, String error) {}
+
+    /** A live session from an id as {@code shutdown session} parses it, or HAProxy's error text. */
+    static SessionRef session(Patchbay pb, String arg) {
+        long id = arg == null || arg.isEmpty() ? 0 : CNumbers.strtoul(arg);
+        if (id == 0) {
+            return new SessionRef(null, "Session pointer expected (use 'show sess').\n");
+        }
+        Session s = pb.sessions().get(id);
+        if (s == null || !s.state().isLive()) {
+            return new SessionRef(null, "No such session (use 'show sess').\n");
+        }
+        return new SessionRef(s, null);
+    }
+
     record ServerRef(Service service, Server server, String error) {}
 
     /**

@@ -21,14 +21,11 @@ final class Restart {
 
     static Reply session(Cli cli, List<String> args) {
         String arg = args.size() > 2 ? args.get(2) : "";
-        long id = arg.isEmpty() ? 0 : CNumbers.strtoul(arg);
-        if (id == 0) {
-            return Reply.text("Session pointer expected (use 'show sess').\n");
+        Lookup.SessionRef ref = Lookup.session(cli.patchbay(), arg);
+        if (ref.error() != null) {
+            return Reply.text(ref.error());
         }
-        Session s = cli.patchbay().sessions().get(id);
-        if (s == null || !s.state().isLive()) {
-            return Reply.text("No such session (use 'show sess').\n");
-        }
+        Session s = ref.session();
         AdminLog.action(cli, "restart session " + arg + ": " + Shutdown.describe(List.of(s)));
         return Reply.later(s.control().requestRestart("runtime API " + cli.who(), 0)
                 .thenApply(why -> why == null ? Reply.empty() : Reply.text(why + "\n")));
