@@ -83,7 +83,74 @@ public abstract class Filter implements FilterDef {
      * The module's filter session. {@code started}, when not null, is completed once the session's
      * resources are ready (or failed); the module completes it off the event loop if it has to wait.
      */
-    protected abstract TcpFilterSession openTcp(Session s, CompletableFuture<Void> started);
+    protected TcpFilterSession openTcp(Session s, CompletableFuture<Void> started) {
+        throw new IllegalStateException("module " + module() + " does not filter TCP sessions");
+    }
+
+    /** A statement filter session for a MariaDB session's service chain; as {@link #newTcpSession}. */
+    public final StatementFilterSession newStatementSession(Session s) {
+        users.incrementAndGet();
+        return wrap(openStatement(s, null));
+    }
+
+    /** A statement filter session reported started only once the module could start it; as {@link #startTcpSession}. */
+    public final CompletableFuture<StatementFilterSession> startStatementSession(Session s) {
+        users.incrementAndGet();
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        StatementFilterSession fs = wrap(openStatement(s, started));
+        return started.handle((v, err) -> {
+            if (err != null) {
+                fs.close();
+                throw new java.util.concurrent.CompletionException(err);
+            }
+            return fs;
+        });
+    }
+
+    /**
+     * The module's statement filter session (MariaDB sessions); {@code started} as for
+     * {@link #openTcp}. Only called for modules whose {@link #supports} names {@code mariadb}.
+     */
+    protected StatementFilterSession openStatement(Session s, CompletableFuture<Void> started) {
+        throw new IllegalStateException("module " + module() + " does not filter MariaDB sessions");
+    }
+
+    private StatementFilterSession wrap(StatementFilterSession inner) {
+        return new StatementFilterSession() {
+            private boolean done;
+
+            @Override
+            public Verdict onStatement(Statement statement) {
+                return inner.onStatement(statement);
+            }
+
+            @Override
+            public void onResponse(Statement statement, boolean ok, long durationNanos) {
+                inner.onResponse(statement, ok, durationNanos);
+            }
+
+            @Override
+            public Filter filter() {
+                return Filter.this;
+            }
+
+            @Override
+            public void close() {
+                if (done) {
+                    return;
+                }
+                done = true;
+                inner.close();
+                released();
+            }
+        };
+    }
+
+    private void released() {
+        if (users.decrementAndGet() == 0 && retired) {
+            closeOnce();
+        }
+    }
 
     private TcpFilterSession wrap(TcpFilterSession inner) {
         return new TcpFilterSession() {
@@ -111,9 +178,7 @@ public abstract class Filter implements FilterDef {
                 }
                 done = true;
                 inner.close();
-                if (users.decrementAndGet() == 0 && retired) {
-                    closeOnce();
-                }
+                released();
             }
         };
     }
