@@ -267,7 +267,7 @@ class MariaDbRestartTest {
     }
 
     @Test
-    void aRestartMovesTheSessionToAServerAddedAtRunTime() throws Exception {
+    void aRestartMovesTheSessionFromARemovedServerToOneAddedAtRunTime() throws Exception {
         try (Connection c = connect("")) {
             Session s = sessionOf(c);
             assertThat(s.server().name()).isEqualTo("server1");
@@ -277,6 +277,8 @@ class MariaDbRestartTest {
             svc.put("servers", "server2");
             rc.apply(List.of(new RuntimeConfig.Edit("server2", RuntimeConfig.render("server2", "server", server2)),
                     new RuntimeConfig.Edit("svc", RuntimeConfig.render("svc", "service", svc))), "test", "move");
+            rc.apply(List.of(rc.destroy("server1", "server")), "test", "remove the old server");
+            assertThat(proxy.servers()).doesNotContainKey("server1");
             try {
                 long gen = proxy.generation().current();
                 SessionControl.RestartResult r = restart(s);
@@ -287,7 +289,9 @@ class MariaDbRestartTest {
                 assertThat(query(c, "SELECT 7")).isEqualTo(7);
             } finally {
                 svc.put("servers", "server1");
-                rc.apply(List.of(new RuntimeConfig.Edit("svc", RuntimeConfig.render("svc", "service", svc))), "test", "back");
+                rc.apply(List.of(new RuntimeConfig.Edit("server1", null),
+                        new RuntimeConfig.Edit("svc", RuntimeConfig.render("svc", "service", svc))), "test", "back");
+                rc.apply(List.of(rc.destroy("server2", "server")), "test", "back");
             }
         }
     }
