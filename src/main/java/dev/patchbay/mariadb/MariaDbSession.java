@@ -65,6 +65,8 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
     static final long AUTH_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** What an unauthenticated client may make Patchbay buffer in one packet. */
     private static final int LOGIN_MAX_PAYLOAD = 128 * 1024;
+    /** Frames per composite write (below IOV_MAX, and CompositeByteBuf never consolidates under it). */
+    private static final int RELAY_COMPONENTS = 256;
 
     /** Where the client connection is; transitions are explicit assignments to {@link #phase}. */
     sealed interface Phase {
@@ -155,6 +157,9 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
     private long heldBytes;
     private boolean clientContinuation;
+    /** Server frames of the current read burst, not yet written to the client (see {@link #relayToClient}). */
+    private ByteBuf toClient;
+    private io.netty.buffer.CompositeByteBuf toClientMany;
     private boolean flushClient;
     private boolean flushBackend;
     private boolean clientErrorSent;
@@ -559,12 +564,7 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
                 return;
             }
         }
-        client.write(frame, client.voidPromise());
-        flushClient = true;
-        if (!client.isWritable()) {
-            backendChannel.config().setAutoRead(false);
-            session.setFlag(Session.SERVER_READ_PAUSED, true);
-        }
+        relayToClient(frame);
         if (complete) {
             onResponseComplete(now);
         }
@@ -957,7 +957,8 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
             flushBackend = false;
             backendChannel.flush();
             session.recordServerWrite(now);
-        } else if (!clientSide && flushClient) {
+        } else if (!clientSide && (flushClient || toClient != null)) {
+            writeRelayed();
             flushClient = false;
             client.flush();
             session.recordClientWrite(now);
@@ -982,7 +983,45 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         }
     }
 
+    /**
+     * Queues a server frame for the client. The frames of one read burst (a result set's rows) go out
+     * as one composite buffer at the end of the burst: one pipeline write and one outbound entry per
+     * burst instead of per packet.
+     */
+    private void relayToClient(ByteBuf frame) {
+        if (toClient == null) {
+            toClient = frame;
+            return;
+        }
+        if (toClientMany == null) {
+            toClientMany = client.alloc().compositeBuffer(RELAY_COMPONENTS);
+            toClientMany.addComponent(true, toClient);
+            toClient = toClientMany;
+        }
+        toClientMany.addComponent(true, frame);
+        if (toClientMany.numComponents() == RELAY_COMPONENTS) {
+            writeRelayed();
+        }
+    }
+
+    /** Writes what {@link #relayToClient} queued (before anything else is written to the client). */
+    private void writeRelayed() {
+        ByteBuf out = toClient;
+        if (out == null) {
+            return;
+        }
+        toClient = null;
+        toClientMany = null;
+        client.write(out, client.voidPromise());
+        flushClient = true;
+        if (!client.isWritable() && backendChannel != null) {
+            backendChannel.config().setAutoRead(false);
+            session.setFlag(Session.SERVER_READ_PAUSED, true);
+        }
+    }
+
     private void sendToClient(ByteBuf frame) {
+        writeRelayed();
         client.writeAndFlush(frame, client.voidPromise());
         session.recordClientWrite(System.nanoTime());
     }
@@ -1368,6 +1407,7 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         if (between && client.isActive()) {
             int seq = head != null || phase instanceof Phase.Local ? 1 : 0;
             String msg = "Connection was killed" + (reason == null || reason.isBlank() ? "" : ": " + reason);
+            writeRelayed();
             client.write(Packets.err(client.alloc(), seq, 1927, "70100", msg), client.voidPromise());
             clientErrorSent = true;
         }
@@ -1494,6 +1534,7 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         }
         Phase before = phase;
         phase = new Phase.Done();
+        writeRelayed();
         if (!clientErrorSent && client.isActive() && needsClientError(before, t)) {
             int seq = before instanceof Phase.Routing r ? r.seq() : 2;
             boolean full = t.cause() == Cause.REFUSED || t.cause() == Cause.QUEUE_TIMEOUT;
