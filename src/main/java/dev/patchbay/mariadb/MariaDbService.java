@@ -31,7 +31,7 @@ public final class MariaDbService implements AutoCloseable {
         this.settings = settings;
         this.retainLastStatements = settings.retainLastStatements() >= 0 ? settings.retainLastStatements()
                 : globalRetainLastStatements;
-        this.accounts = new AccountLoader(service.name(), service.servers(), settings.user(), settings.password(),
+        this.accounts = new AccountLoader(service.name(), service::servers, settings.user(), settings.password(),
                 settings.usersFile(), settings.usersRefreshTimeNanos(), settings.usersRefreshIntervalNanos(),
                 service.settings().connectTimeoutNanos(), this::versionSeen);
         try {

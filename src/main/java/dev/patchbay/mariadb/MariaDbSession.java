@@ -1,13 +1,20 @@
 package dev.patchbay.mariadb;
 
 import dev.patchbay.Patchbay;
+import dev.patchbay.core.FilterDef;
 import dev.patchbay.core.Frontend;
+import dev.patchbay.core.LiveSession;
 import dev.patchbay.core.ProtocolDetails;
 import dev.patchbay.core.Server;
+import dev.patchbay.core.Service;
+import dev.patchbay.core.SessionControl;
 import dev.patchbay.core.Session;
 import dev.patchbay.core.SessionState;
 import dev.patchbay.core.Termination;
 import dev.patchbay.core.Termination.Cause;
+import dev.patchbay.filter.Statement;
+import dev.patchbay.filter.StatementFilterSession;
+import dev.patchbay.filter.Verdict;
 import dev.patchbay.logging.AccessLog;
 import dev.patchbay.logging.SessionLog;
 import dev.patchbay.mariadb.auth.Account;
@@ -40,7 +47,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One MariaDB-mode session: Patchbay greets and authenticates the client itself, then connects a
@@ -49,7 +60,7 @@ import java.util.concurrent.TimeUnit;
  * {@link ResponseTracker} pairs responses with requests. KILL and COM_CHANGE_USER are handled by
  * Patchbay. Every method runs on the client's event loop; {@link #terminate} is the one closing path.
  */
-final class MariaDbSession extends ProxiedSession {
+final class MariaDbSession extends ProxiedSession implements LiveSession {
     /** MariaDB's connect_timeout default: the login must be done within it. */
     static final long AUTH_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** What an unauthenticated client may make Patchbay buffer in one packet. */
@@ -103,6 +114,11 @@ final class MariaDbSession extends ProxiedSession {
         final String database;
         ProtocolDetails.Statement statement;
         boolean started;
+        /** CREATE TEMPORARY / DROP TABLE: the statement, to apply to the temporary tables on OK. */
+        String tableChange;
+        /** What each statement filter saw (null without filters), for their onResponse. */
+        Statement[] filtered;
+        StatementFilterSession[] filterChain;
 
         InFlight(int command, ResponseTracker.Shape shape, long startNanos, SessionHistory.Entry history, String database) {
             this.command = command;
@@ -147,6 +163,32 @@ final class MariaDbSession extends ProxiedSession {
     private Login changeUser;
     private final List<SideQuery> sideQueries = new ArrayList<>(1);
 
+    // Live control (LiveSession).
+    /** When the last response ended (System.nanoTime()), for idle detection. */
+    private long idleSince;
+    private MariaDbRestart restart;
+    /** After a restart: the statement ids the client knows → the backend's ids; null before any. */
+    private Map<Long, Long> statementIds;
+    private long nextStatementId;
+    /** Temporary tables the session created (lower case); null when none ever were. */
+    private Set<String> tempTables;
+    private StatementFilters filters;
+    /** A statement a filter delayed: where its pass through the chain resumes. */
+    private FilterPass delayed;
+    private io.netty.util.concurrent.ScheduledFuture<?> delayTimer;
+
+    /** A statement's way through the statement filters. */
+    private static final class FilterPass {
+        final Statement[] seen;
+        int next;
+        Statement current;
+
+        FilterPass(int n, Statement s) {
+            seen = new Statement[n];
+            current = s;
+        }
+    }
+
     MariaDbSession(Patchbay patchbay, Frontend frontend, int threadIndex, MariaDbService mdb, SslContext tls) {
         super(patchbay, frontend, threadIndex);
         this.mdb = mdb;
@@ -162,6 +204,10 @@ final class MariaDbSession extends ProxiedSession {
         decoder.maxPayload(LOGIN_MAX_PAYLOAD);
         openSession(ch, new SessionState.Authenticating(System.nanoTime()));
         session.setProtocolDetails(details);
+        if (!session.config().filters().isEmpty()) {
+            filters = new StatementFilters();
+            filters.replaceServicePart(session, session.config().filters());
+        }
         SessionLog.info(session, "Accepted {} on listener {}", ch.remoteAddress(), frontend.name());
         if (patchbay.isStopping()) {
             terminate(Termination.of(Cause.SHUTDOWN));
@@ -399,11 +445,7 @@ final class MariaDbSession extends ProxiedSession {
         channelsOpen++;
         Channel ch = backend;
         ch.closeFuture().addListener(f -> channelClosed());
-        Map<String, String> attrs = new LinkedHashMap<>(attributes == null ? Map.of() : attributes);
-        attrs.put("_proxy_conn_id", Long.toString(session.id()));
-        BackendLogin.Credentials creds = new BackendLogin.Credentials(user, sha1Password, database, clientCaps,
-                collation, attrs);
-        login = new BackendLogin(ch, server, creds, server.ssl() ? mdb.backendSsl() : null, new BackendLogin.Listener() {
+        login = new BackendLogin(ch, server, credentials(), server.ssl() ? mdb.backendSsl() : null, new BackendLogin.Listener() {
             @Override
             public void loggedIn(InitialHandshake hs, int status, String cipher) {
                 onBackendLoggedIn(server, hs, status, cipher);
@@ -415,6 +457,13 @@ final class MariaDbSession extends ProxiedSession {
             }
         });
         ch.config().setAutoRead(true);
+    }
+
+    /** Who logs into a backend for this session, with its current database and collation. */
+    BackendLogin.Credentials credentials() {
+        Map<String, String> attrs = new LinkedHashMap<>(attributes == null ? Map.of() : attributes);
+        attrs.put("_proxy_conn_id", Long.toString(session.id()));
+        return new BackendLogin.Credentials(user, sha1Password, database, clientCaps, collation, attrs);
     }
 
     private void onBackendLoggedIn(Server server, InitialHandshake hs, int status, String cipher) {
@@ -430,6 +479,7 @@ final class MariaDbSession extends ProxiedSession {
         SessionLog.info(session, "Logged into server {} as '{}' (thread id {})", server.name(), user, hs.connectionId());
         int seq = phase instanceof Phase.Routing r ? r.seq() : 2;
         phase = new Phase.Ready();
+        idleSince = System.nanoTime();
         sendToClient(loginOk(seq, status & ~ServerStatus.SESSION_STATE_CHANGED));
         rearmTimer();
         drainHeld();
@@ -474,6 +524,10 @@ final class MariaDbSession extends ProxiedSession {
     void onBackendFrame(Channel ch, ByteBuf frame) {
         long now = System.nanoTime();
         session.recordServerRead(frame.readableBytes(), now);
+        if (ch != backendChannel && restart != null && restart.owns(ch) && !closing) {
+            restart.onFrame(frame);
+            return;
+        }
         if (closing || ch != backendChannel) {
             frame.release();
             return;
@@ -490,9 +544,9 @@ final class MariaDbSession extends ProxiedSession {
         InFlight head = pending.peek();
         if (tracker.busy()) {
             try {
-                if (head != null && !head.started && head.command == Commands.COM_STMT_PREPARE && head.history != null
+                if (head != null && !head.started && head.command == Commands.COM_STMT_PREPARE
                         && Packets.firstByte(frame) == Packets.OK && Packets.payloadLength(frame) >= 5) {
-                    head.history.statementId = frame.getUnsignedIntLE(frame.readerIndex() + Packets.HEADER + 1);
+                    preparedStatement(head, frame);
                 }
                 if (head != null) {
                     head.started = true;
@@ -516,6 +570,25 @@ final class MariaDbSession extends ProxiedSession {
         }
     }
 
+    /**
+     * The OK of a COM_STMT_PREPARE: records the statement's id for the history. After a restart the
+     * client must keep seeing ids of its own (the new server's ids could repeat the ones it holds), so
+     * the id is replaced by a fresh one and mapped to the server's.
+     */
+    private void preparedStatement(InFlight head, ByteBuf frame) {
+        int at = frame.readerIndex() + Packets.HEADER + 1;
+        long id = frame.getUnsignedIntLE(at);
+        if (statementIds != null) {
+            long clientId = nextStatementId++;
+            statementIds.put(clientId, id);
+            frame.setIntLE(at, (int) clientId);
+            id = clientId;
+        }
+        if (head.history != null) {
+            head.history.statementId = id;
+        }
+    }
+
     private void onResponseComplete(long now) {
         InFlight f = pending.poll();
         int status = tracker.status();
@@ -523,8 +596,14 @@ final class MariaDbSession extends ProxiedSession {
         if (f != null) {
             boolean ok = !tracker.lastWasError();
             if (f.history != null) {
-                f.history.ok = ok;
+                history.completed(f.history, ok);
                 publishHistory();
+            }
+            if (ok && f.tableChange != null) {
+                temporaryTables(f.tableChange);
+            }
+            if (f.filtered != null) {
+                responded(f.filterChain, f.filtered, f.filtered.length, ok, now - f.startNanos);
             }
             if (ok && f.database != null) {
                 database = f.database;
@@ -533,6 +612,7 @@ final class MariaDbSession extends ProxiedSession {
             if (ok && f.command == Commands.COM_RESET_CONNECTION) {
                 history.reset(database);
                 publishHistory();
+                forgetServerState();
             }
             if (f.statement != null) {
                 ProtocolDetails.Statement s = f.statement;
@@ -548,6 +628,33 @@ final class MariaDbSession extends ProxiedSession {
         } else {
             details.awaiting(false);
             drainHeld();
+            if (pending.isEmpty() && phase instanceof Phase.Ready) {
+                becameIdle(now);
+            }
+        }
+    }
+
+    /** A response ended and nothing else is in flight: whatever waits for an idle moment may act now. */
+    private void becameIdle(long now) {
+        idleSince = now;
+        if (restart != null && restart.running()) {
+            restart.sessionIdle();
+        }
+        SessionControl c = session.controlIfAny();
+        if (c != null) {
+            c.poke();
+        }
+    }
+
+    private void temporaryTables(String sql) {
+        String created = StatementKind.createdTable(sql);
+        if (created != null) {
+            if (tempTables == null) {
+                tempTables = new TreeSet<>();
+            }
+            tempTables.add(created);
+        } else if (tempTables != null) {
+            StatementKind.droppedTables(sql).forEach(tempTables::remove);
         }
     }
 
@@ -605,32 +712,59 @@ final class MariaDbSession extends ProxiedSession {
             return true;
         }
         long now = System.nanoTime();
+        FilterPass pass = null;
+        StatementFilterSession[] chain = null;
+        if (filters != null && !clientContinuation && (cmd == Commands.COM_QUERY || cmd == Commands.COM_STMT_PREPARE)
+                && (chain = filters.all()).length > 0) {
+            if (!pending.isEmpty()) {
+                // A filter may answer in Patchbay's name: that answer must come after those in flight.
+                return waitWith(frame, fromHeld);
+            }
+            pass = delayed != null ? delayed : new FilterPass(chain.length,
+                    new Statement(session, user, cmd, StatementKind.sql(frame), now, epochMicros()));
+            delayed = null;
+            frame = runFilters(frame, cmd, chain, pass, fromHeld);
+            if (frame == null) {
+                return delayed == null;
+            }
+        }
         ResponseTracker.Shape shape = ResponseTracker.Shape.of(cmd);
         SessionHistory.Entry h = null;
         String newDb = null;
-        if (!clientContinuation && cmd >= 0) {
-            byte[] payload = null;
+        String tableChange = null;
+        if (!clientContinuation) {
+            StatementKind kind = cmd == Commands.COM_QUERY ? StatementKind.of(frame) : StatementKind.OTHER;
             if (cmd == Commands.COM_INIT_DB || cmd == Commands.COM_STMT_PREPARE || cmd == Commands.COM_SET_OPTION
-                    || cmd == Commands.COM_QUERY) {
-                payload = new byte[Packets.payloadLength(frame)];
+                    || kind == StatementKind.SESSION || kind == StatementKind.USE) {
+                byte[] payload = new byte[Packets.payloadLength(frame)];
                 Packets.payload(frame).getBytes(0, payload);
-                h = history.onCommand(cmd, payload);
+                h = history.record(cmd, payload);
                 if (h != null) {
                     publishHistory();
                 }
                 if (cmd == Commands.COM_INIT_DB) {
                     newDb = new String(payload, 1, payload.length - 1, StandardCharsets.UTF_8);
-                } else if (cmd == Commands.COM_QUERY) {
+                } else if (kind == StatementKind.USE) {
                     newDb = useDatabase(payload);
                 }
+            } else if (kind == StatementKind.CREATE_TEMPORARY || (kind == StatementKind.DROP_TABLE && tempTables != null)) {
+                tableChange = StatementKind.sql(frame);
             }
             if (cmd == Commands.COM_STMT_CLOSE && Packets.payloadLength(frame) >= 5) {
                 history.statementClosed(frame.getUnsignedIntLE(frame.readerIndex() + Packets.HEADER + 1));
                 publishHistory();
             }
+            if (statementIds != null && Commands.carriesStatementId(cmd) && Packets.payloadLength(frame) >= 5) {
+                mapStatementId(frame, cmd);
+            }
         }
         if (shape != null) {
             InFlight f = new InFlight(cmd, shape, now, h, newDb);
+            f.tableChange = tableChange;
+            if (pass != null) {
+                f.filtered = pass.seen;
+                f.filterChain = chain;
+            }
             if (details.retainsStatements()) {
                 String sql = null;
                 if (cmd == Commands.COM_QUERY || cmd == Commands.COM_STMT_PREPARE) {
@@ -647,6 +781,112 @@ final class MariaDbSession extends ProxiedSession {
         }
         forward(frame);
         return true;
+    }
+
+    /** After a restart: the statement id the client sent becomes the current server's. */
+    private void mapStatementId(ByteBuf frame, int cmd) {
+        int at = frame.readerIndex() + Packets.HEADER + 1;
+        long id = frame.getUnsignedIntLE(at);
+        if (id == 0xFFFFFFFFL) {
+            return; // MariaDB's "the statement just prepared": the server resolves it
+        }
+        Long serverId = cmd == Commands.COM_STMT_CLOSE ? statementIds.remove(id) : statementIds.get(id);
+        if (serverId != null) {
+            frame.setIntLE(at, (int) (long) serverId);
+        }
+    }
+
+    // ---- statement filters --------------------------------------------------------------------
+
+    /**
+     * Runs {@code frame}'s statement through the filters from {@code pass.next}. Returns the frame to
+     * send (rewritten if a filter asked), or null when it was answered here (rejected) or must wait
+     * (delayed: then {@link #delayed} is set and the frame is back at the head of {@link #held}).
+     */
+    private ByteBuf runFilters(ByteBuf frame, int cmd, StatementFilterSession[] chain, FilterPass pass, boolean fromHeld) {
+        for (; pass.next < chain.length; pass.next++) {
+            int i = pass.next;
+            Verdict v;
+            try {
+                v = chain[i].onStatement(pass.current);
+            } catch (RuntimeException e) {
+                SessionLog.warning(session, "Filter {} failed on a statement, passing it on: {}", chain[i].filter().name(),
+                        e.toString());
+                v = Verdict.PASS;
+            }
+            if (v instanceof Verdict.Rewrite r) {
+                pass.seen[i] = pass.current;
+                int len = 1 + io.netty.buffer.ByteBufUtil.utf8Bytes(r.sql());
+                if (len >= Packets.MAX_FRAME_PAYLOAD) {
+                    v = new Verdict.Reject(1105, "HY000", "Filter " + chain[i].filter().name()
+                            + " rewrote the statement to " + len + " bytes, more than one packet can carry");
+                } else {
+                    ByteBuf payload = client.alloc().buffer(len);
+                    payload.writeByte(cmd);
+                    payload.writeCharSequence(r.sql(), StandardCharsets.UTF_8);
+                    ByteBuf rewritten = Packets.encode(client.alloc(), Packets.sequence(frame), payload);
+                    payload.release();
+                    frame.release();
+                    frame = rewritten;
+                    pass.current = pass.current.withSql(r.sql());
+                    continue;
+                }
+            }
+            if (v instanceof Verdict.Reject r) {
+                frame.release();
+                pass.seen[i] = null;
+                long now = System.nanoTime();
+                responded(chain, pass.seen, i, false, now - pass.current.receivedNanos());
+                SessionLog.info(session, "Filter {} rejected a statement: {}", chain[i].filter().name(), r.message());
+                sendToClient(Packets.err(client.alloc(), 1, r.code(), r.sqlState(), r.message()));
+                if (held.isEmpty()) {
+                    becameIdle(now);
+                }
+                return null;
+            }
+            if (v instanceof Verdict.Delay d) {
+                delayed = pass;
+                phase = new Phase.Local("delayed by filter " + chain[i].filter().name());
+                details.awaiting(true);
+                delayTimer = client.eventLoop().schedule(this::delayOver, Math.max(0, d.nanos()), TimeUnit.NANOSECONDS);
+                waitWith(frame, fromHeld);
+                return null;
+            }
+            pass.seen[i] = pass.current;
+        }
+        return frame;
+    }
+
+    private void delayOver() {
+        delayTimer = null;
+        if (!closing) {
+            phase = new Phase.Ready();
+            drainHeld();
+        }
+    }
+
+    /** Tells the first {@code n} filters that saw a statement how it ended. */
+    private void responded(StatementFilterSession[] chain, Statement[] seen, int n, boolean ok, long tookNanos) {
+        for (int i = 0; i < n; i++) {
+            if (seen[i] != null) {
+                try {
+                    chain[i].onResponse(seen[i], ok, tookNanos);
+                } catch (RuntimeException e) {
+                    SessionLog.warning(session, "Filter {} failed on a response: {}", chain[i].filter().name(), e.toString());
+                }
+            }
+        }
+    }
+
+    /** Puts a client frame back to wait (at the head of {@link #held}); returns false for {@link #relayClientFrame}. */
+    private boolean waitWith(ByteBuf frame, boolean fromHeld) {
+        clientContinuation = false;
+        if (fromHeld) {
+            held.addFirst(frame);
+        } else {
+            hold(frame);
+        }
+        return false;
     }
 
     /** {@code USE db} in a COM_QUERY: the database it switches to, else null. */
@@ -690,7 +930,7 @@ final class MariaDbSession extends ProxiedSession {
             ByteBuf f = held.poll();
             heldBytes -= f.readableBytes();
             if (!relayClientFrame(f, true)) {
-                heldBytes += f.readableBytes();
+                heldBytes += held.peek().readableBytes(); // put back, possibly rewritten by a filter
                 break;
             }
         }
@@ -924,6 +1164,7 @@ final class MariaDbSession extends ProxiedSession {
                 }
                 history.clear();
                 publishHistory();
+                forgetServerState();
                 SessionLog.info(session, "Changed user to '{}'", user);
                 frame.release();
                 replyLocal(Packets.ok(client.alloc(), l.replySeq(), status & ~ServerStatus.SESSION_STATE_CHANGED));
@@ -957,11 +1198,214 @@ final class MariaDbSession extends ProxiedSession {
     }
 
     void onBackendTls(Channel ch, boolean success, Throwable cause) {
+        if (restart != null && restart.owns(ch)) {
+            restart.candidateTls(success, cause,
+                    success ? ch.pipeline().get(SslHandler.class).engine().getSession().getCipherSuite() : "");
+            return;
+        }
         if (ch != backendChannel || login == null) {
             return;
         }
         String cipher = success ? ch.pipeline().get(SslHandler.class).engine().getSession().getCipherSuite() : "";
         login.onTls(success, cause, cipher);
+    }
+
+    // ---- live control (LiveSession; the restart is MariaDbRestart's) ---------------------------
+
+    /** COM_RESET_CONNECTION or COM_CHANGE_USER: the server dropped temporary tables and prepared statements. */
+    private void forgetServerState() {
+        tempTables = null;
+        if (statementIds != null) {
+            statementIds.clear();
+        }
+    }
+
+    @Override
+    public long idleSinceNanos() {
+        if (closing || !(phase instanceof Phase.Ready) || !pending.isEmpty() || !held.isEmpty() || clientContinuation
+                || backendChannel == null || tracker == null || tracker.awaitingInfile()) {
+            return -1;
+        }
+        return idleSince;
+    }
+
+    @Override
+    public long quietNanos() {
+        return 0;
+    }
+
+    @Override
+    public boolean inTransaction() {
+        return tracker != null && ServerStatus.inTransaction(tracker.status());
+    }
+
+    @Override
+    public void restartBackend(Service.Snapshot target, Consumer<String> done) {
+        if (closing) {
+            done.accept("the session is closing");
+            return;
+        }
+        if (backendChannel == null || login != null) {
+            // Still logging in: the connection being made comes from the current servers anyway.
+            replaceServiceFilters(target);
+            done.accept(null);
+            return;
+        }
+        if (!(phase instanceof Phase.Ready)) {
+            done.accept("the session is busy (" + phase + ")");
+            return;
+        }
+        if (!history.enabled()) {
+            done.accept("max_sescmd_history is 0: the session's state is not recorded, so it cannot be replayed");
+            return;
+        }
+        if (history.pruned()) {
+            done.accept("the session-command history overflowed (max_sescmd_history="
+                    + mdb.settings().maxSescmdHistory() + "): its state can no longer be replayed");
+            return;
+        }
+        if (tempTables != null && !tempTables.isEmpty()) {
+            done.accept("the session has temporary tables (" + String.join(", ", tempTables)
+                    + "): they cannot be moved to a new connection; drop them first");
+            return;
+        }
+        if (restart == null) {
+            restart = new MariaDbRestart(this);
+        }
+        if (restart.running()) {
+            done.accept("a restart is already running");
+            return;
+        }
+        restart.start(target, done);
+    }
+
+    /**
+     * The restart's new connection takes the old one's place: from now on commands go to it, prepared
+     * statement ids are mapped to its ids, and the old connection gets COM_QUIT and gives its server
+     * slot back.
+     */
+    void swapBackend(Channel ch, Server server, InitialHandshake hs, int status, String cipher, Map<Long, Long> ids) {
+        Channel old = backendChannel;
+        Server oldServer = heldServer;
+        backendChannel = ch;
+        backend = ch;
+        heldServer = server;
+        session.setServer(server);
+        session.setBackendAddresses(ch.localAddress(), ch.remoteAddress());
+        channelsOpen++;
+        ch.closeFuture().addListener(f -> channelClosed());
+        backendHandshake = hs;
+        backendScramble = NativePassword.scramble20(hs.scramble());
+        backendCipher = cipher;
+        mdb.versionSeen(hs.serverVersion());
+        tracker = new ResponseTracker(deprecateEof());
+        tracker.status(status);
+        if (!ids.isEmpty() || statementIds != null) {
+            long next = Math.max(1, nextStatementId);
+            for (Long clientId : ids.keySet()) {
+                next = Math.max(next, clientId + 1);
+            }
+            if (statementIds != null) {
+                for (Long clientId : statementIds.keySet()) {
+                    next = Math.max(next, clientId + 1);
+                }
+            }
+            nextStatementId = next;
+            statementIds = ids;
+        }
+        details.backends(List.of(new ProtocolDetails.BackendConnection(server.name(), hs.connectionId(), cipher)));
+        details.inTransaction(ServerStatus.inTransaction(status));
+        if (oldServer != null) {
+            oldServer.release();
+            service.serverSlotFreed();
+        }
+        if (old != null) {
+            ByteBuf quit = old.alloc().buffer(5);
+            quit.writeMediumLE(1).writeByte(0).writeByte(Commands.COM_QUIT);
+            old.writeAndFlush(quit).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            SessionLog.info(session, "Restart: now on server {} (thread id {}); closed the connection from {}",
+                    server.name(), hs.connectionId(), old.localAddress());
+        }
+        idleSince = System.nanoTime();
+        rearmTimer();
+    }
+
+    void replaceServiceFilters(Service.Snapshot target) {
+        if (filters == null && target.filters().isEmpty()) {
+            return;
+        }
+        if (filters == null) {
+            filters = new StatementFilters();
+        }
+        filters.replaceServicePart(session, target.filters());
+    }
+
+    @Override
+    public CompletionStage<PreparedFilters> prepareFilters(List<FilterDef> defs) {
+        return StatementFilters.prepare(session, defs);
+    }
+
+    @Override
+    public void installFilters(PreparedFilters chain) {
+        if (filters == null) {
+            filters = new StatementFilters();
+        }
+        filters.replaceSessionPart(chain);
+    }
+
+    /**
+     * Ends the session telling the client why, as MariaDB's KILL does: ERR 1927 when the client can
+     * take a packet (waiting for an answer that has not started, or between commands), a bare close
+     * in the middle of a result set.
+     */
+    @Override
+    public void kill(Termination termination, String reason) {
+        if (closing) {
+            return;
+        }
+        InFlight head = pending.peek();
+        boolean between = (phase instanceof Phase.Ready || phase instanceof Phase.Local) && (head == null || !head.started);
+        if (between && client.isActive()) {
+            int seq = head != null || phase instanceof Phase.Local ? 1 : 0;
+            String msg = "Connection was killed" + (reason == null || reason.isBlank() ? "" : ": " + reason);
+            client.write(Packets.err(client.alloc(), seq, 1927, "70100", msg), client.voidPromise());
+            clientErrorSent = true;
+        }
+        terminate(termination);
+    }
+
+    // Accessors for MariaDbRestart.
+
+    Channel client() {
+        return client;
+    }
+
+    Service service() {
+        return service;
+    }
+
+    Patchbay patchbay() {
+        return patchbay;
+    }
+
+    boolean closing() {
+        return closing;
+    }
+
+    SessionHistory history() {
+        return history;
+    }
+
+    boolean deprecateEof() {
+        return Capabilities.has(clientCaps, Capabilities.DEPRECATE_EOF);
+    }
+
+    SslContext backendSsl() {
+        return mdb.backendSsl();
+    }
+
+    static String describeCause(Throwable t) {
+        return describe(t);
     }
 
     // ---- errors and closing -------------------------------------------------------------------
@@ -982,6 +1426,8 @@ final class MariaDbSession extends ProxiedSession {
             terminate(Termination.of(Cause.CLIENT_CLOSE));
         } else if (ch == backendChannel) {
             backendGone("connection closed by server");
+        } else if (restart != null && restart.owns(ch)) {
+            restart.candidateGone("connection closed");
         }
     }
 
@@ -1002,6 +1448,9 @@ final class MariaDbSession extends ProxiedSession {
             }
         }
         if (!clientSide && ch != backendChannel) {
+            if (restart != null && restart.owns(ch)) {
+                restart.candidateGone(why);
+            }
             return;
         }
         if (!clientSide) {
@@ -1058,6 +1507,16 @@ final class MariaDbSession extends ProxiedSession {
             held.poll().release();
         }
         heldBytes = 0;
+        if (restart != null) {
+            restart.sessionClosing();
+        }
+        if (delayTimer != null) {
+            delayTimer.cancel(false);
+            delayTimer = null;
+        }
+        if (filters != null) {
+            filters.close();
+        }
         for (SideQuery q : sideQueries) {
             q.cancel();
         }

@@ -4,8 +4,9 @@ import dev.patchbay.core.ProtocolDetails;
 import dev.patchbay.mariadb.protocol.Commands;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.Locale;
+import java.util.List;
 
 /**
  * The session-command history (PROTOCOL.md §10, MaxScale {@code record_for_history}): commands
@@ -33,26 +34,45 @@ final class SessionHistory {
     private final int max;
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
     private long bytes;
+    private boolean pruned;
+    private long version;
 
     SessionHistory(int max) {
         this.max = max;
     }
 
-    /** Records {@code payload} if it is a session command; returns its entry, else null. */
-    Entry onCommand(int command, byte[] payload) {
-        if (max <= 0) {
-            return null;
-        }
-        switch (command) {
-            case Commands.COM_INIT_DB:
-            case Commands.COM_STMT_PREPARE:
-            case Commands.COM_SET_OPTION:
-                return add(new Entry(command, payload));
-            case Commands.COM_QUERY:
-                return isSessionStatement(payload) ? add(new Entry(command, payload)) : null;
-            default:
-                return null;
-        }
+    /**
+     * Records a session command (COM_INIT_DB, COM_STMT_PREPARE, COM_SET_OPTION, or a COM_QUERY that
+     * {@link StatementKind} calls SESSION or USE); returns its entry, or null when history is off.
+     */
+    Entry record(int command, byte[] payload) {
+        return max <= 0 ? null : add(new Entry(command, payload));
+    }
+
+    /** The server answered {@code e}'s command: OK or not. */
+    void completed(Entry e, boolean ok) {
+        e.ok = ok;
+        version++;
+    }
+
+    /** Whether history is kept at all ({@code max_sescmd_history} above 0). */
+    boolean enabled() {
+        return max > 0;
+    }
+
+    /** True once an entry was dropped because the history was full: the state can no longer be replayed. */
+    boolean pruned() {
+        return pruned;
+    }
+
+    /** Changes so far: a restart replays a copy and checks that nothing changed meanwhile. */
+    long version() {
+        return version;
+    }
+
+    /** The entries, oldest first. */
+    List<Entry> snapshot() {
+        return new ArrayList<>(entries);
     }
 
     /** COM_STMT_CLOSE: the PREPARE of that statement leaves the history. */
@@ -62,6 +82,7 @@ final class SessionHistory {
             if (e.command == Commands.COM_STMT_PREPARE && e.statementId == id) {
                 it.remove();
                 bytes -= e.payload.length;
+                version++;
                 return;
             }
         }
@@ -70,12 +91,15 @@ final class SessionHistory {
     void clear() {
         entries.clear();
         bytes = 0;
+        pruned = false;
+        version++;
     }
 
     /** COM_RESET_CONNECTION: only the current database survives. */
     void reset(String database) {
         clear();
         if (database != null && max > 0) {
+            // Not pruned: what was dropped no longer matters after a reset.
             byte[] name = database.getBytes(StandardCharsets.UTF_8);
             byte[] p = new byte[name.length + 1];
             p[0] = Commands.COM_INIT_DB;
@@ -88,8 +112,10 @@ final class SessionHistory {
     private Entry add(Entry e) {
         entries.addLast(e);
         bytes += e.payload.length;
+        version++;
         while (entries.size() > max) {
             bytes -= entries.pollFirst().payload.length;
+            pruned = true;
         }
         return e;
     }
@@ -111,17 +137,5 @@ final class SessionHistory {
     /** Bytes of command payloads held. */
     long bytes() {
         return bytes;
-    }
-
-    /** SET (not SET GLOBAL), USE, PREPARE, DEALLOCATE/DROP PREPARE. */
-    static boolean isSessionStatement(byte[] payload) {
-        int n = Math.min(payload.length - 1, 64);
-        String head = new String(payload, 1, Math.max(0, n), StandardCharsets.UTF_8).stripLeading().toUpperCase(Locale.ROOT);
-        if (head.startsWith("SET ")) {
-            String rest = head.substring(4).stripLeading();
-            return !rest.startsWith("GLOBAL ") && !rest.startsWith("@@GLOBAL.");
-        }
-        return head.startsWith("USE ") || head.startsWith("PREPARE ") || head.startsWith("DEALLOCATE ")
-                || head.startsWith("DROP PREPARE ");
     }
 }

@@ -112,4 +112,48 @@ class MariaDbDiagnosticsTest {
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> proxy.sessions().size() == 0);
     }
+
+    private static HttpResponse<String> post(String path) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.restApi().boundAddress().getPort() + path))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:mariadb".getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build();
+        return HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static long backendThread(Statement st) throws Exception {
+        try (ResultSet rs = st.executeQuery("SELECT CONNECTION_ID()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void bothAdminInterfacesRestartAMariaDbSessionAndSelectItByUser() throws Exception {
+        try (Connection c = MariaDbFixture.connect(proxy, "diag_app", "diag-pw", "diag_db", "");
+             Statement st = c.createStatement()) {
+            long id = c.unwrap(org.mariadb.jdbc.Connection.class).getThreadId();
+            st.execute("SET @kept = 'yes'");
+            long t1 = backendThread(st);
+
+            assertThat(cli("show sess user diag_app")).contains("0x" + Long.toHexString(id) + ": ");
+            assertThat(cli("show sess user nobody")).doesNotContain("user=diag_app");
+
+            HttpResponse<String> r = post("/v1/sessions/" + id + "/restart");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.sessions().get(id).control().restarts() == 1);
+            long t2 = backendThread(st);
+            assertThat(t2).isNotEqualTo(t1);
+
+            assertThat(cli("restart session 0x" + Long.toHexString(id))).isEqualTo("\n");
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.sessions().get(id).control().restarts() == 2);
+            assertThat(backendThread(st)).isNotEqualTo(t2);
+            assertThat(cli("show sess 0x" + Long.toHexString(id))).contains("last_restart=\"ok\"");
+            try (ResultSet rs = st.executeQuery("SELECT @kept")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("yes");
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.sessions().size() == 0);
+    }
 }

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The protocol-independent live control on MariaDB sessions, with a real server and Connector/J:
- * user log selectors apply once the user is authenticated, a ttl kill works, and what MariaDB mode has
- * not implemented yet (restart, session filters) is refused with the reason.
+ * user log selectors apply once the user is authenticated, and a ttl kill waits for its deadline
+ * (restarts and the rest of live control: MariaDbRestartTest).
  */
 class MariaDbLiveControlTest {
     static MariaDbServer db;
@@ -69,15 +69,12 @@ class MariaDbLiveControlTest {
     }
 
     @Test
-    void ttlKillsAndRefusalsOfWhatMariaDbModeDoesNotImplementYet() throws Exception {
+    void aTtlKillWaitsForItsDeadline() throws Exception {
         try (Connection app = MariaDbFixture.connect(proxy, "live_app", "live-pw", "live_db", "")) {
             Session s = sessionOf(app);
-            assertThat(s.control().requestRestart("test", 0).join())
-                    .isEqualTo("Session " + s.id() + " cannot be restarted: its protocol (mariadb) does not support"
-                            + " live control");
-            s.control().scheduleKill(TimeUnit.MILLISECONDS.toNanos(500), true,
+            s.control().scheduleKill(TimeUnit.MILLISECONDS.toNanos(500), false,
                     Termination.killedBy(Termination.AdminInterface.REST_API, "test"), "test", "test").join();
-            assertThat(s.control().pendingKill().safe()).as("no idle detection yet: a plain ttl").isFalse();
+            assertThat(s.control().pendingKill().safe()).isFalse();
             Thread.sleep(200);
             assertThat(s.state().isLive()).isTrue();
             await().atMost(5, TimeUnit.SECONDS).until(() -> s.state() instanceof SessionState.Closed);

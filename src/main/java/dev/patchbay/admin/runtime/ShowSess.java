@@ -140,11 +140,12 @@ final class ShowSess implements Keywords.Command {
                     break;
                 }
                 case "user": {
-                    if (arg(args, ++cur).isEmpty()) {
+                    String name = arg(args, ++cur);
+                    if (name.isEmpty()) {
                         return Reply.text("Missing user name.\n");
                     }
-                    // Only MariaDB sessions have a user, and the model has none yet: nothing matches.
-                    filters.add(s -> false);
+                    // Only MariaDB sessions have a user (once authenticated).
+                    filters.add(s -> s.protocolDetails() != null && name.equals(s.protocolDetails().user()));
                     break;
                 }
                 default:

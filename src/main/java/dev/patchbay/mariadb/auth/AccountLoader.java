@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,8 @@ public final class AccountLoader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AccountLoader.class);
 
     private final String service;
-    private final List<Server> servers;
+    /** The service's servers now: read at each load, so servers added at run time are asked too. */
+    private final Supplier<List<Server>> servers;
     private final String user;
     private final byte[] password;
     private final Path usersFile;
@@ -49,7 +51,7 @@ public final class AccountLoader implements AutoCloseable {
     /**
      * @param versionSeen told the version string of every server the loader logs into
      */
-    public AccountLoader(String service, List<Server> servers, String user, String password, String usersFile,
+    public AccountLoader(String service, Supplier<List<Server>> servers, String user, String password, String usersFile,
                          long minIntervalNanos, long periodNanos, long connectTimeoutNanos, Consumer<String> versionSeen) {
         this.service = service;
         this.servers = servers;
@@ -150,7 +152,7 @@ public final class AccountLoader implements AutoCloseable {
     }
 
     private List<Account> loadFromServers() {
-        List<Server> order = new ArrayList<>(servers);
+        List<Server> order = new ArrayList<>(servers.get());
         order.sort((a, b) -> Boolean.compare(b.role() == Server.Role.MASTER, a.role() == Server.Role.MASTER));
         String lastError = "no server";
         for (Server s : order) {

@@ -47,6 +47,12 @@ public final class Commands {
 
     private Commands() {}
 
+    /** Commands whose payload starts with a prepared statement's id (after the command byte). */
+    public static boolean carriesStatementId(int cmd) {
+        return cmd == COM_STMT_EXECUTE || cmd == COM_STMT_SEND_LONG_DATA || cmd == COM_STMT_CLOSE
+                || cmd == COM_STMT_RESET || cmd == COM_STMT_FETCH || cmd == COM_STMT_BULK_EXECUTE;
+    }
+
     public static String name(int cmd) {
         if (cmd >= 0 && cmd < NAMES.length) {
             return NAMES[cmd];
