@@ -451,9 +451,9 @@ public final class ConfigLoader {
         Set<String> types = new HashSet<>();
         List<String> typeList = r.list("log_type");
         for (String t : typeList) {
-            String lower = t.toLowerCase(Locale.ROOT);
-            if (lower.equals("session") || lower.equals("unified") || lower.equals("stdout")) {
-                types.add(lower);
+            String type = t.toLowerCase(Locale.ROOT);
+            if (List.of("session", "unified", "stdout").contains(type)) {
+                types.add(type);
             } else {
                 r.error("log_type", "'" + t + "' is not one of session, unified, stdout");
             }
