@@ -125,7 +125,7 @@ class MariaDbStatementFilterTest {
             assertThat(lines.get(0)).isEqualTo("User@Host,Reply_time,Query,Error");
             assertThat(lines).anyMatch(l -> l.matches("sf_app@127\\.0\\.0\\.1,\\d+,SELECT 'qla one',no"));
             assertThat(lines).anyMatch(l -> l.matches("sf_app@127\\.0\\.0\\.1,\\d+,SELECT no_such_column FROM dual,yes"));
-            assertThat(lines).anyMatch(l -> l.matches("sf_app@127\\.0\\.0\\.1,(19\\d|2\\d\\d),select SLEEP\\(0\\.2\\),no"));
+            assertThat(lines).anyMatch(l -> l.matches("sf_app@127\\.0\\.0\\.1,(19\\d|[2-9]\\d\\d|\\d{4,}),select SLEEP\\(0\\.2\\),no"));
             assertThat(lines).noneMatch(l -> l.contains("DO 1"));
         });
         // The regexfilter runs first: the log has what the server ran.
@@ -152,8 +152,12 @@ class MariaDbStatementFilterTest {
             List<String> lines = Files.readAllLines(file);
             assertThat(lines).hasSizeGreaterThan(10);
             assertThat(lines.get(0)).startsWith("Top 2 longest running queries in session ");
-            assertThat(lines.get(5)).matches(" {5}0\\.3\\d\\d \\|  SELECT SLEEP\\(0\\.3\\)");
-            assertThat(lines.get(6)).matches(" {5}0\\.1\\d\\d \\|  SELECT SLEEP\\(0\\.1\\)");
+            assertThat(lines.get(5)).matches(" *\\d+\\.\\d{3} \\|  SELECT SLEEP\\(0\\.3\\)").hasSize(31);
+            assertThat(lines.get(6)).matches(" *\\d+\\.\\d{3} \\|  SELECT SLEEP\\(0\\.1\\)").hasSize(31);
+            double slowest = Double.parseDouble(lines.get(5).substring(0, 10).strip());
+            double second = Double.parseDouble(lines.get(6).substring(0, 10).strip());
+            assertThat(slowest).isGreaterThanOrEqualTo(0.3).isGreaterThanOrEqualTo(second);
+            assertThat(second).isGreaterThanOrEqualTo(0.1);
             assertThat(lines).contains("Username        sf_app", "Connection from 127.0.0.1",
                     "Total of 3 statements executed.");
         });
@@ -176,10 +180,11 @@ class MariaDbStatementFilterTest {
             for (int i = 0; i < 6; i++) {
                 assertThat(one(c, "SELECT " + i)).isEqualTo(Integer.toString(i));
             }
-            // A bucket of one statement (5/s over 200ms), then one every 200ms.
+            // A bucket of one statement (5/s over 200ms), then one every 200ms: at least 1s for 6.
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(900);
         }
-        assertThat((Long) proxy.filters().get("thr").diagnostics().get("delayed")).isGreaterThanOrEqualTo(5L);
+        // Fewer than 5 when a slow round trip (a busy machine) already took a statement's turn.
+        assertThat((Long) proxy.filters().get("thr").diagnostics().get("delayed")).isPositive();
     }
 
     @Test
