@@ -1,5 +1,6 @@
 package dev.patchbay.config;
 
+import dev.patchbay.core.Cidr;
 import dev.patchbay.core.Server;
 import dev.patchbay.core.ServiceSettings;
 import java.io.IOException;
@@ -18,6 +19,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Reads and validates a configuration. Collects every error instead of stopping at the first, so
@@ -33,7 +37,12 @@ public final class ConfigLoader {
     public static final String OBJECT_FILE_SUFFIX = ".cnf";
 
     /** The filter modules and the listener protocols each works with. */
-    static final Map<String, Set<String>> FILTER_MODULES = Map.of("capture", Set.of("tcp"));
+    static final Map<String, Set<String>> FILTER_MODULES = Map.of(
+            "capture", Set.of("tcp"),
+            "qlafilter", Set.of("mariadb"),
+            "regexfilter", Set.of("mariadb"),
+            "throttlefilter", Set.of("mariadb"),
+            "topfilter", Set.of("mariadb"));
 
     /** One runtime object file: its path (as shown in errors) and its text. */
     public record Source(String file, String text) {}
@@ -401,6 +410,18 @@ public final class ConfigLoader {
             case "capture":
                 settings = capture(r);
                 break;
+            case "qlafilter":
+                settings = qla(r);
+                break;
+            case "regexfilter":
+                settings = regexFilter(r);
+                break;
+            case "throttlefilter":
+                settings = throttle(r);
+                break;
+            case "topfilter":
+                settings = top(r);
+                break;
             default:
                 r.error("module", "'" + module + "' is not a known filter module ("
                         + String.join(", ", new java.util.TreeSet<>(FILTER_MODULES.keySet())) + ")");
@@ -417,6 +438,234 @@ public final class ConfigLoader {
             r.error("file", "'" + file + "' may only use %i (the session id) as a placeholder");
         }
         return new PatchbayConfig.CaptureSettings(file == null ? "" : file, queued);
+    }
+
+    private static final int DEFAULT_QUEUED_BYTES = 8 * 1024 * 1024;
+
+    private static int maxQueuedBytes(SectionReader r) {
+        return r.integer("max_queued_bytes", DEFAULT_QUEUED_BYTES, 65536, 1024 * 1024 * 1024);
+    }
+
+    private static PatchbayConfig.QlaSettings qla(SectionReader r) {
+        String filebase = r.requiredString("filebase");
+        Set<String> types = new HashSet<>();
+        List<String> typeList = r.list("log_type");
+        for (String t : typeList) {
+            String type = t.toLowerCase(Locale.ROOT);
+            if (List.of("session", "unified", "stdout").contains(type)) {
+                types.add(type);
+            } else {
+                r.error("log_type", "'" + t + "' is not one of session, unified, stdout");
+            }
+        }
+        if (r.has("log_type") && typeList.isEmpty()) {
+            r.error("log_type", "is empty (leave the key out for the default, session)");
+        }
+        if (types.isEmpty()) {
+            types.add("session");
+        }
+        Set<String> wanted = new HashSet<>();
+        List<String> dataList = r.list("log_data");
+        for (String d : dataList) {
+            String lower = d.toLowerCase(Locale.ROOT);
+            if (PatchbayConfig.QlaSettings.FIELDS.contains(lower)) {
+                wanted.add(lower);
+            } else {
+                r.error("log_data", "'" + d + "' is not one of "
+                        + String.join(", ", PatchbayConfig.QlaSettings.FIELDS));
+            }
+        }
+        if (r.has("log_data") && dataList.isEmpty()) {
+            r.error("log_data", "is empty (leave the key out for the default, date,user,query)");
+        }
+        if (wanted.isEmpty()) {
+            wanted.addAll(List.of("date", "user", "query"));
+        }
+        // Fields are written in one fixed order (MaxScale's), whatever order log_data lists them in.
+        List<String> data = PatchbayConfig.QlaSettings.FIELDS.stream().filter(wanted::contains).toList();
+        String separator = unquote(r.string("separator", ","));
+        if (separator.isEmpty()) {
+            r.error("separator", "is empty (leave the key out for the default, \",\")");
+            separator = ",";
+        }
+        String newline = unquote(r.string("newline_replacement", " "));
+        boolean append = r.bool("append", true);
+        boolean flush = r.bool("flush", false);
+        String unit = r.choice("duration_unit", "milliseconds", "milliseconds", "ms", "microseconds", "us");
+        int queued = maxQueuedBytes(r);
+        PatchbayConfig.StatementSelection sel = selection(r, false, false);
+        return new PatchbayConfig.QlaSettings(filebase == null ? "" : filebase, types.contains("session"),
+                types.contains("unified"), types.contains("stdout"), data, separator, newline, append, flush,
+                unit.equals("microseconds") || unit.equals("us"), queued, sel);
+    }
+
+    private static PatchbayConfig.RegexSettings regexFilter(SectionReader r) {
+        PatchbayConfig.StatementSelection sel = selection(r, true, true);
+        String rawReplace = r.string("replace", null);
+        String replace = "";
+        if (rawReplace == null) {
+            r.error("replace", "is required (replace= or replace=\"\" removes what match finds)");
+        } else {
+            replace = unquote(rawReplace);
+            String why = replacementProblem(sel.match(), sel.patternFlags(), replace);
+            if (why != null && !sel.match().isEmpty()) {
+                r.error("replace", "'" + rawReplace + "' " + why);
+            }
+        }
+        String logFile = r.string("log_file", "");
+        boolean logTrace = r.bool("log_trace", false);
+        int queued = maxQueuedBytes(r);
+        return new PatchbayConfig.RegexSettings(sel, replace, logFile, logTrace, queued);
+    }
+
+    private static PatchbayConfig.ThrottleSettings throttle(SectionReader r) {
+        boolean hasQps = r.has("max_qps");
+        int maxQps = r.integer("max_qps", 1, 1, 10_000_000);
+        if (!hasQps) {
+            r.error("max_qps", "is required (the most statements per second a session may send)");
+        }
+        long sampling = positive(r, "sampling_duration", TimeUnit.MILLISECONDS.toNanos(250));
+        boolean hasThrottling = r.has("throttling_duration");
+        long throttling = positive(r, "throttling_duration", TimeUnit.SECONDS.toNanos(60));
+        if (!hasThrottling) {
+            r.error("throttling_duration", "is required (how long a session may be throttled without a pause,"
+                    + " e.g. 60s)");
+        }
+        long continuous = positive(r, "continuous_duration", TimeUnit.SECONDS.toNanos(2));
+        boolean delay = r.choice("action", "delay", "delay", "error").equals("delay");
+        return new PatchbayConfig.ThrottleSettings(maxQps, sampling, throttling, continuous, delay);
+    }
+
+    private static PatchbayConfig.TopSettings top(SectionReader r) {
+        String filebase = r.requiredString("filebase");
+        int count = r.integer("count", 10, 1, 10_000);
+        int queued = maxQueuedBytes(r);
+        PatchbayConfig.StatementSelection sel = selection(r, true, false);
+        return new PatchbayConfig.TopSettings(filebase == null ? "" : filebase, count, queued, sel);
+    }
+
+    /**
+     * MaxScale's statement selection keys: {@code match} (required for regexfilter, which has no
+     * {@code exclude}), {@code exclude}, {@code options}, {@code user}, {@code source}.
+     */
+    private static PatchbayConfig.StatementSelection selection(SectionReader r, boolean ignoreCaseDefault,
+                                                               boolean rewrite) {
+        boolean ignoreCase = ignoreCaseDefault;
+        boolean extended = false;
+        String options = r.string("options", null);
+        if (options != null) {
+            boolean sawCase = false;
+            boolean sawIgnore = false;
+            for (String part : options.split(",", -1)) {
+                String o = part.strip().toLowerCase(Locale.ROOT);
+                switch (o) {
+                    case "ignorecase": sawIgnore = true; break;
+                    case "case": sawCase = true; break;
+                    case "extended": extended = true; break;
+                    default:
+                        r.error("options", "'" + part.strip() + "' is not one of ignorecase, case, extended");
+                }
+            }
+            if (sawCase && sawIgnore) {
+                r.error("options", "'" + options + "' gives both case and ignorecase");
+            } else if (sawCase || sawIgnore) {
+                ignoreCase = sawIgnore;
+            }
+        }
+        int flags = new PatchbayConfig.StatementSelection("", "", ignoreCase, extended, "", "").patternFlags();
+        String match;
+        String exclude = "";
+        if (rewrite) {
+            match = r.requiredString("match");
+            match = match == null ? "" : match;
+        } else {
+            match = r.string("match", "");
+            exclude = r.string("exclude", "");
+        }
+        if (!regexOk(r, "match", match, flags)) {
+            match = "";
+        }
+        if (!regexOk(r, "exclude", exclude, flags)) {
+            exclude = "";
+        }
+        String user = r.string("user", "");
+        String source = r.string("source", "");
+        if (!source.isEmpty() && Cidr.parse(source) == null) {
+            r.error("source", "'" + source + "' is not an IP address or network (e.g. 192.168.0.10 or 192.168.0.0/24)");
+            source = "";
+        }
+        return new PatchbayConfig.StatementSelection(match, exclude, ignoreCase, extended, user, source);
+    }
+
+    private static boolean regexOk(SectionReader r, String key, String regex, int flags) {
+        if (regex.isEmpty()) {
+            return true;
+        }
+        try {
+            Pattern.compile(regex, flags);
+            return true;
+        } catch (PatternSyntaxException e) {
+            r.error(key, "'" + regex + "' is not a valid regular expression: " + e.getDescription()
+                    + (e.getIndex() >= 0 ? " near position " + e.getIndex() : ""));
+            return false;
+        }
+    }
+
+    /**
+     * Why {@code replace} cannot be used with {@code regex} (a {@code $n} beyond the pattern's groups, an
+     * unknown {@code ${name}}, a lone {@code $} or a trailing backslash), or null. Checked here so that
+     * a statement never fails at run time.
+     */
+    static String replacementProblem(String regex, int flags, String replace) {
+        int groups;
+        try {
+            groups = Pattern.compile(regex, flags).matcher("").groupCount();
+        } catch (PatternSyntaxException e) {
+            return null; // reported for match
+        }
+        Set<String> names = new HashSet<>();
+        Matcher m = Pattern.compile("\\(\\?<([a-zA-Z][a-zA-Z0-9]*)>").matcher(regex);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        for (int i = 0; i < replace.length(); i++) {
+            char c = replace.charAt(i);
+            if (c == '\\') {
+                if (i + 1 == replace.length()) {
+                    return "ends with a lone \\ (write \\\\ for a backslash)";
+                }
+                i++;
+            } else if (c == '$') {
+                if (i + 1 == replace.length()) {
+                    return "ends with a lone $ (write \\$ for a dollar sign)";
+                }
+                char n = replace.charAt(i + 1);
+                if (n == '{') {
+                    int end = replace.indexOf('}', i + 2);
+                    String name = end < 0 ? "" : replace.substring(i + 2, end);
+                    if (!names.contains(name)) {
+                        return "refers to ${" + name + "}, which is not a named group of match";
+                    }
+                    i = end;
+                } else if (n >= '0' && n <= '9') {
+                    if (n - '0' > groups) {
+                        return "refers to $" + n + " but match has " + groups + " group" + (groups == 1 ? "" : "s");
+                    }
+                    i++;
+                } else {
+                    return "has a $ that is not followed by a group number or {name} (write \\$ for a dollar sign)";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** MaxScale's quoted strings ({@code separator=" | "}): surrounding double quotes are removed. */
+    private static String unquote(String v) {
+        if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+            return v.substring(1, v.length() - 1);
+        }
+        return v;
     }
 
     /**

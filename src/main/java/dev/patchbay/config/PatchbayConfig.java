@@ -112,7 +112,8 @@ public record PatchbayConfig(
     public record FilterConfig(String name, String module, FilterSettings settings) {}
 
     /** The settings of one filter module. */
-    public sealed interface FilterSettings permits CaptureSettings {}
+    public sealed interface FilterSettings
+            permits CaptureSettings, QlaSettings, RegexSettings, ThrottleSettings, TopSettings {}
 
     /**
      * Module {@code capture}: both directions of each session, as TCP segments of the client's
@@ -125,6 +126,60 @@ public record PatchbayConfig(
             return file.contains("%i");
         }
     }
+
+    /**
+     * Which statements a statement filter looks at (MaxScale's {@code match}, {@code exclude},
+     * {@code options}, {@code user}, {@code source}): {@code match}/{@code exclude} are Java regular
+     * expressions ("" for none), searched anywhere in the SQL; {@code user} "" for any user;
+     * {@code source} "" for any client, else an address or network ({@code 10.0.0.0/8}).
+     */
+    public record StatementSelection(String match, String exclude, boolean ignoreCase, boolean extended,
+                                     String user, String source) {
+        /** The {@code java.util.regex.Pattern} flags for {@code options}. */
+        public int patternFlags() {
+            return (ignoreCase ? java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.UNICODE_CASE : 0)
+                    | (extended ? java.util.regex.Pattern.COMMENTS : 0);
+        }
+
+        /** {@code options} as written back: {@code ignorecase} or {@code case}, then {@code extended}. */
+        public String options() {
+            return (ignoreCase ? "ignorecase" : "case") + (extended ? ",extended" : "");
+        }
+    }
+
+    /**
+     * Module {@code qlafilter}: one line per statement, written once its response has been relayed,
+     * into {@code <filebase>.<session id>} ({@code sessionFiles}), {@code <filebase>.unified}
+     * ({@code unifiedFile}) and/or standard output. {@code logData} are the fields in the order they
+     * are written; {@code microseconds} is {@code duration_unit}.
+     */
+    public record QlaSettings(String filebase, boolean sessionFiles, boolean unifiedFile, boolean stdout,
+                              List<String> logData, String separator, String newlineReplacement, boolean append,
+                              boolean flush, boolean microseconds, int maxQueuedBytes,
+                              StatementSelection selection) implements FilterSettings {
+        /** The {@code log_data} values in the order their fields appear in a line. */
+        public static final List<String> FIELDS = List.of("service", "session", "date", "user", "reply_time",
+                "total_reply_time", "query", "default_db", "error");
+    }
+
+    /**
+     * Module {@code regexfilter}: replaces {@code selection.match()} by {@code replace} (Java's
+     * {@code $1} group syntax, as PCRE2's) in each statement; {@code logFile} "" for none.
+     */
+    public record RegexSettings(StatementSelection selection, String replace, String logFile, boolean logTrace,
+                                int maxQueuedBytes) implements FilterSettings {}
+
+    /**
+     * Module {@code throttlefilter}: at most {@code maxQps} statements per second per session, with
+     * bursts of {@code maxQps} x {@code samplingNanos}; {@code delay} false means excess statements are
+     * refused (ERR) instead of delayed.
+     */
+    public record ThrottleSettings(int maxQps, long samplingNanos, long throttlingNanos, long continuousNanos,
+                                   boolean delay) implements FilterSettings {}
+
+    /** Module {@code topfilter}: the {@code count} slowest statements of each session, reported at its end. */
+    public record TopSettings(String filebase, int count, int maxQueuedBytes, StatementSelection selection)
+            implements FilterSettings {}
 
     /**
      * MariaDB mode of a service: where accounts come from ({@code user}/{@code password} on the

@@ -24,8 +24,21 @@ public abstract class Filter implements FilterDef {
 
     /** The module's instance for a filter section. */
     public static Filter create(PatchbayConfig.FilterConfig c) {
-        if (c.settings() instanceof PatchbayConfig.CaptureSettings cs) {
+        PatchbayConfig.FilterSettings s = c.settings();
+        if (s instanceof PatchbayConfig.CaptureSettings cs) {
             return new CaptureFilter(c, cs);
+        }
+        if (s instanceof PatchbayConfig.QlaSettings qs) {
+            return new QlaFilter(c, qs);
+        }
+        if (s instanceof PatchbayConfig.RegexSettings rs) {
+            return new RegexFilter(c, rs);
+        }
+        if (s instanceof PatchbayConfig.ThrottleSettings ts) {
+            return new ThrottleFilter(c, ts);
+        }
+        if (s instanceof PatchbayConfig.TopSettings ts) {
+            return new TopFilter(c, ts);
         }
         throw new IllegalArgumentException("no implementation for filter module " + c.module());
     }

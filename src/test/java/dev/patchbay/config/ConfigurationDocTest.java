@@ -126,13 +126,21 @@ class ConfigurationDocTest {
 
     /** Whether a section of this type accepts the key (probed through the loader's "unknown key" error). */
     static boolean accepts(String type, String key) {
-        String text = type.equals("patchbay") ? "[patchbay]\n\n" : "[x]\ntype=" + type + "\n";
-        // A filter's keys are its module's: probe them on a capture filter.
+        // A filter's keys are its module's: the filter table lists the keys of every module.
         if (type.equals("filter") && !key.equals("module")) {
-            text += "module=capture\n";
+            for (String module : ConfigLoader.FILTER_MODULES.keySet()) {
+                if (accepts("[x]\ntype=filter\nmodule=" + module + "\n", "x", key)) {
+                    return true;
+                }
+            }
+            return false;
         }
+        String text = type.equals("patchbay") ? "[patchbay]\n\n" : "[x]\ntype=" + type + "\n";
+        return accepts(text, type.equals("patchbay") ? "patchbay" : "x", key);
+    }
+
+    private static boolean accepts(String text, String section, String key) {
         int line = (int) text.lines().count() + 1;
-        String section = type.equals("patchbay") ? "patchbay" : "x";
         try {
             ConfigLoader.parse(Cfg.FILE, text + key + "=1\n");
             return true;

@@ -303,7 +303,8 @@ class RuntimeConfigApiTest {
                 + " (destroy the filter and create it again)");
         r = rig.send("POST", "/v1/filters", "{\"data\":{\"id\":\"nomod\",\"attributes\":{\"module\":\"nope\"}}}");
         assertStatus(r, 400);
-        assertThat(RestRig.detail(r)).endsWith("[nomod] module: 'nope' is not a known filter module (capture)");
+        assertThat(RestRig.detail(r)).endsWith("[nomod] module: 'nope' is not a known filter module (capture, qlafilter,"
+                + " regexfilter, throttlefilter, topfilter)");
         assertStatus(rig.send("DELETE", "/v1/filters/cap?force=yes", null), 204);
         assertThat(rig.get("/v1/filters/cap").statusCode()).isEqualTo(404);
         RestRig.echo(rig.socketOf(s), "its capture goes on until the session ends");
