@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -64,6 +65,12 @@ class MariaDbStatementFilterTest {
                 max_qps=5
                 sampling_duration=200ms
                 throttling_duration=1m
+
+                [qs]
+                type=filter
+                module=qlafilter
+                filebase=%1$s/qs
+                log_data=query
 
                 [thr_err]
                 type=filter
@@ -200,6 +207,63 @@ class MariaDbStatementFilterTest {
                     + " 1 statements per second (max_qps)");
             Thread.sleep(1100);
             assertThat(one(c, "SELECT 'third'")).isEqualTo("third");
+        }
+    }
+
+    @Test
+    void aSessionChainIsSwappedBetweenStatementsWhileQueriesRunAndSurvivesARestart() throws Exception {
+        try (Connection c = connect()) {
+            one(c, "SELECT 1");
+            Session s = proxy.sessions().get(id(c));
+            Path file = dir.resolve("qs." + s.id());
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread worker = new Thread(() -> {
+                try {
+                    for (int i = 0; !stop.get(); i++) {
+                        assertThat(one(c, "SELECT " + i)).isEqualTo(Integer.toString(i));
+                        done.incrementAndGet();
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "filter-swap-worker");
+            worker.start();
+            await().atMost(10, TimeUnit.SECONDS).until(() -> done.get() > 30);
+            int askedIn = done.get();
+            s.control().setFilters(List.of(proxy.filters().get("qs")), "test").get(5, TimeUnit.SECONDS);
+            await().atMost(5, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(5)).until(() -> s.sessionFilters().size() == 1);
+            int swappedIn = done.get();
+
+            assertThat(s.control().requestRestart("test", 0).join()).isNull();
+            await().atMost(10, TimeUnit.SECONDS).until(() -> s.control().restarts() == 1);
+            assertThat(s.sessionFilters()).extracting(FilterDef::name).containsExactly("qs");
+            int beforeRemoval = done.get();
+            await().atMost(10, TimeUnit.SECONDS).until(() -> done.get() > beforeRemoval + 30);
+
+            int askedOut = done.get();
+            s.control().setFilters(List.of(), "test").get(5, TimeUnit.SECONDS);
+            await().atMost(5, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(5)).until(() -> s.sessionFilters().isEmpty());
+            int swappedOut = done.get();
+            await().atMost(10, TimeUnit.SECONDS).until(() -> done.get() > swappedOut + 30);
+            stop.set(true);
+            worker.join(10_000);
+            assertThat(failure.get()).isNull();
+
+            // The log holds one unbroken run of the worker's statements: the chain changed between two.
+            await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> {
+                List<String> lines = Files.readAllLines(file);
+                assertThat(lines.get(0)).isEqualTo("Query");
+                List<Integer> n = lines.subList(1, lines.size()).stream()
+                        .map(l -> Integer.parseInt(l.substring("SELECT ".length()))).toList();
+                assertThat(n).hasSizeGreaterThan(30);
+                for (int k = 1; k < n.size(); k++) {
+                    assertThat(n.get(k)).isEqualTo(n.get(k - 1) + 1);
+                }
+                assertThat(n.get(0)).isBetween(askedIn, swappedIn + 1);
+                assertThat(n.get(n.size() - 1)).isBetween(askedOut - 1, swappedOut + 1);
+            });
         }
     }
 }
