@@ -129,32 +129,32 @@ public final class ResponseTracker {
         }
         int len = Packets.payloadLength(frame);
         int first = Packets.firstByte(frame);
-        ByteBuf p = Packets.payload(frame);
+        // The payload slice is made only where a field is read: not for the rows of a result set.
         switch (phase) {
             case SINGLE:
                 if (first == Packets.ERR) {
-                    error(p);
+                    error(Packets.payload(frame));
                 } else if (first == Packets.OK || first == Packets.EOF) {
-                    okOrEof(p, first, len);
+                    okOrEof(Packets.payload(frame), first, len);
                 }
                 return done();
             case FIRST:
                 if (first == Packets.ERR) {
-                    error(p);
+                    error(Packets.payload(frame));
                     return done();
                 }
                 if (shape == Shape.PREPARE) {
-                    return prepareOk(p, first);
+                    return prepareOk(Packets.payload(frame), first);
                 }
                 if (first == Packets.OK) {
-                    int st = okStatus(p);
+                    int st = okStatus(Packets.payload(frame));
                     return (st & ServerStatus.MORE_RESULTS_EXISTS) != 0 ? false : done();
                 }
                 if (first == Packets.LOCAL_INFILE) {
                     phase = Phase.INFILE;
                     return false;
                 }
-                remaining = Packets.readLenenc(p, "column count");
+                remaining = Packets.readLenenc(Packets.payload(frame), "column count");
                 if (remaining == 0) {
                     throw new ProtocolException("result set without columns");
                 }
@@ -162,7 +162,7 @@ public final class ResponseTracker {
                 return false;
             case COLUMNS:
                 if (first == Packets.ERR) {
-                    error(p);
+                    error(Packets.payload(frame));
                     return done();
                 }
                 if (--remaining == 0) {
@@ -171,13 +171,13 @@ public final class ResponseTracker {
                 return false;
             case COLUMNS_EOF:
                 if (first == Packets.ERR) {
-                    error(p);
+                    error(Packets.payload(frame));
                     return done();
                 }
                 if (first != Packets.EOF || len >= 9) {
                     throw new ProtocolException("expected EOF after column definitions");
                 }
-                int st = eofStatus(p);
+                int st = eofStatus(Packets.payload(frame));
                 if ((st & ServerStatus.CURSOR_EXISTS) != 0 && shape == Shape.RESULT) {
                     return done();
                 }
@@ -185,11 +185,11 @@ public final class ResponseTracker {
                 return false;
             case ROWS:
                 if (first == Packets.ERR) {
-                    error(p);
+                    error(Packets.payload(frame));
                     return done();
                 }
                 if (isTerminator(first, len)) {
-                    int s = terminatorStatus(p, first, len);
+                    int s = terminatorStatus(Packets.payload(frame), first, len);
                     if (shape == Shape.RESULT && (s & ServerStatus.MORE_RESULTS_EXISTS) != 0) {
                         phase = Phase.FIRST;
                         return false;
@@ -199,11 +199,11 @@ public final class ResponseTracker {
                 return false;
             case FIELDS:
                 if (first == Packets.ERR) {
-                    error(p);
+                    error(Packets.payload(frame));
                     return done();
                 }
                 if (isTerminator(first, len)) {
-                    terminatorStatus(p, first, len);
+                    terminatorStatus(Packets.payload(frame), first, len);
                     return done();
                 }
                 return false;
