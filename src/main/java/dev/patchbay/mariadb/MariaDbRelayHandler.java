@@ -37,7 +37,7 @@ final class MariaDbRelayHandler extends ChannelInboundHandlerAdapter {
         if (clientSide) {
             session.onClientFrame((ByteBuf) msg);
         } else {
-            session.onBackendFrame(ctx.channel(), (ByteBuf) msg);
+            session.onBackendData(ctx.channel(), (ByteBuf) msg);
         }
         if (t0 != 0) {
             session.recordCpu(System.nanoTime() - t0);

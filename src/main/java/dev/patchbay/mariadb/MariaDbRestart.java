@@ -116,7 +116,7 @@ final class MariaDbRestart {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(PacketDecoder.NAME, new PacketDecoder());
+                        ch.pipeline().addLast(PacketDecoder.NAME, PacketDecoder.batching());
                         ch.pipeline().addLast(MariaDbRelayHandler.NAME, new MariaDbRelayHandler(owner, false));
                     }
                 });

@@ -438,7 +438,7 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(PacketDecoder.NAME, new PacketDecoder());
+                ch.pipeline().addLast(PacketDecoder.NAME, PacketDecoder.batching());
                 ch.pipeline().addLast(MariaDbRelayHandler.NAME, new MariaDbRelayHandler(MariaDbSession.this, false));
             }
         };
@@ -526,9 +526,85 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
 
     // ---- backend frames -----------------------------------------------------------------------
 
-    void onBackendFrame(Channel ch, ByteBuf frame) {
+    /**
+     * What the server connection {@code ch} sent in one read: whole frames, one after the other. While
+     * the session relays responses they are walked in place and relayed as one buffer; anything else
+     * (a login, a COM_CHANGE_USER reply, a restart's new connection, a closing session) takes them one
+     * frame at a time.
+     */
+    void onBackendData(Channel ch, ByteBuf data) {
         long now = System.nanoTime();
-        session.recordServerRead(frame.readableBytes(), now);
+        session.recordServerRead(data.readableBytes(), now);
+        if (relaying(ch)) {
+            relayResponses(ch, data, now);
+        }
+        while (data.isReadable()) {
+            int len = Packets.HEADER + data.getUnsignedMediumLE(data.readerIndex());
+            onBackendFrame(ch, data.readRetainedSlice(len), now);
+        }
+        data.release();
+    }
+
+    private boolean relaying(Channel ch) {
+        return ch == backendChannel && !closing && login == null && changeUser == null && tracker != null;
+    }
+
+    /**
+     * Relays the frames of {@code data} while {@link #relaying} holds, feeding each to the response
+     * tracker through {@code data}'s own indexes (no object per frame). What is relayed goes to the
+     * client as slices of {@code data}; {@code data}'s reader index ends after the last frame handled.
+     */
+    private void relayResponses(Channel ch, ByteBuf data, long now) {
+        int from = data.readerIndex();
+        int end = data.writerIndex();
+        int pos = from;
+        try {
+            while (pos < end) {
+                int len = Packets.HEADER + data.getUnsignedMediumLE(pos);
+                boolean complete = false;
+                if (tracker.busy()) {
+                    data.setIndex(pos, pos + len);
+                    InFlight head = pending.peek();
+                    if (head != null && !head.started && head.command == Commands.COM_STMT_PREPARE
+                            && Packets.firstByte(data) == Packets.OK && Packets.payloadLength(data) >= 5) {
+                        preparedStatement(head, data);
+                    }
+                    if (head != null) {
+                        head.started = true;
+                    }
+                    try {
+                        complete = tracker.onFrame(data);
+                    } catch (ProtocolException e) {
+                        relayed(data, from, pos);
+                        pos = end; // the rest is dropped with the session
+                        SessionLog.warning(session, "Bad response from server: {}", e.getMessage());
+                        terminate(new Termination(Cause.SERVER_ERROR, "bad packet: " + e.getMessage()));
+                        return;
+                    }
+                }
+                pos += len;
+                if (complete) {
+                    relayed(data, from, pos);
+                    from = pos;
+                    onResponseComplete(now);
+                    if (!relaying(ch)) {
+                        break;
+                    }
+                }
+            }
+            relayed(data, from, pos);
+        } finally {
+            data.setIndex(pos, end);
+        }
+    }
+
+    private void relayed(ByteBuf data, int from, int to) {
+        if (to > from) {
+            relayToClient(data.retainedSlice(from, to - from));
+        }
+    }
+
+    private void onBackendFrame(Channel ch, ByteBuf frame, long now) {
         if (ch != backendChannel && restart != null && restart.owns(ch) && !closing) {
             restart.onFrame(frame);
             return;

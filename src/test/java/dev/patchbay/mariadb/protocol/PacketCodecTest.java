@@ -39,6 +39,41 @@ class PacketCodecTest {
     }
 
     @Test
+    void aBatchingDecoderEmitsTheCompleteFramesOfEachReadAsOneSlice() {
+        EmbeddedChannel ch = new EmbeddedChannel(PacketDecoder.batching());
+        ByteBuf in = Unpooled.buffer();
+        in.writeBytes(Frames.frame(1, 3, 'a'));
+        in.writeBytes(Frames.frame(2, 'r', 'o', 'w'));
+        in.writeBytes(Frames.frame(3, 0xfe, 0, 0, 2, 0));
+        byte[] all = ByteBufUtil.getBytes(in);
+        in.release();
+        int firstTwo = 4 + 2 + 4 + 3;
+        // Two whole frames and part of the third: one slice with the two; then the rest completes the third.
+        ch.writeInbound(Unpooled.wrappedBuffer(all, 0, firstTwo + 6));
+        ByteBuf batch = ch.readInbound();
+        assertThat(ByteBufUtil.getBytes(batch)).isEqualTo(java.util.Arrays.copyOf(all, firstTwo));
+        assertThat((Object) ch.readInbound()).isNull();
+        ch.writeInbound(Unpooled.wrappedBuffer(all, firstTwo + 6, all.length - firstTwo - 6));
+        ByteBuf last = ch.readInbound();
+        assertThat(Packets.sequence(last)).isEqualTo(3);
+        assertThat(Packets.payloadLength(last)).isEqualTo(5);
+        assertThat(last.readableBytes()).isEqualTo(9);
+        batch.release();
+        last.release();
+        // Byte by byte: frames still come out whole, never split across slices.
+        for (byte b : all) {
+            ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
+        }
+        int total = 0;
+        for (ByteBuf b; (b = ch.readInbound()) != null; b.release()) {
+            assertThat(Packets.HEADER + Packets.payloadLength(b)).isEqualTo(b.readableBytes());
+            total += b.readableBytes();
+        }
+        assertThat(total).isEqualTo(all.length);
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
     void decoderRefusesFramesOverItsLimit() {
         PacketDecoder d = new PacketDecoder();
         d.maxPayload(10);
