@@ -4,7 +4,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -28,7 +27,7 @@ public record Transport(
 
     public static Transport detect() {
         if (!Boolean.getBoolean("patchbay.nio") && Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
+            return new Transport("epoll", EpollRegistrationFix.epoll(), EpollServerSocketChannel.class,
                     EpollSocketChannel.class, EpollServerDomainSocketChannel.class);
         }
         return nio();
