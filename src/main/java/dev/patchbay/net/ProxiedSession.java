@@ -11,14 +11,13 @@ import dev.patchbay.core.SessionState;
 import dev.patchbay.core.Termination;
 import dev.patchbay.core.Termination.Cause;
 import dev.patchbay.logging.SessionLog;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -186,26 +185,40 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         }
         armTimer();
         long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(session.serviceSettings().connectTimeoutNanos()));
-        Bootstrap b = new Bootstrap()
-                .group(client.eventLoop())
-                .channel(patchbay.transport().socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(backendInitializer(server));
-        ChannelFuture f = b.connect(server.address());
-        backend = f.channel();
-        f.addListener((ChannelFutureListener) future -> {
+        // What a Bootstrap would do, without building one per connect (its option maps, reflective channel
+        // factory and resolver lookup): the channel is registered on the client's loop and connected.
+        // TCP_NODELAY is on by default for Netty's socket channels.
+        Channel ch = patchbay.transport().newSocketChannel(server.address());
+        SocketChannelConfig cfg = (SocketChannelConfig) ch.config();
+        cfg.setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, timeoutMs));
+        cfg.setAutoRead(false);
+        cfg.setAllowHalfClosure(true);
+        ch.pipeline().addLast(backendInitializer(server));
+        backend = ch;
+        ChannelPromise connected = ch.newPromise();
+        connected.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        connected.addListener((ChannelFutureListener) future -> {
             if (future.isSuccess()) {
                 if (closing) {
-                    backend.close();
+                    ch.close();
                     return;
                 }
-                session.setBackendAddresses(backend.localAddress(), backend.remoteAddress());
+                session.setBackendAddresses(ch.localAddress(), ch.remoteAddress());
                 onBackendConnected(server);
             } else {
                 onConnectFailed(server, attempt, future.cause());
+            }
+        });
+        client.eventLoop().register(ch).addListener((ChannelFutureListener) reg -> {
+            if (reg.isSuccess()) {
+                ch.connect(server.address(), connected);
+            } else {
+                if (ch.isRegistered()) {
+                    ch.close();
+                } else {
+                    ch.unsafe().closeForcibly();
+                }
+                connected.tryFailure(reg.cause());
             }
         });
     }

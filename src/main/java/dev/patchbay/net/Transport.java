@@ -4,16 +4,18 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 
 /**
  * The native transport when it loads (epoll on Linux: splice, SO_PEERCRED), NIO otherwise. One
@@ -28,7 +30,7 @@ public record Transport(
 
     public static Transport detect() {
         if (!Boolean.getBoolean("patchbay.nio") && Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
+            return new Transport("epoll", EpollRegistrationFix.epoll(), EpollServerSocketChannel.class,
                     EpollSocketChannel.class, EpollServerDomainSocketChannel.class);
         }
         return nio();
@@ -50,6 +52,19 @@ public record Transport(
         }
         Throwable cause = Epoll.unavailabilityCause();
         return cause == null ? "" : String.valueOf(cause.getMessage());
+    }
+
+    /**
+     * A new unregistered client socket channel for a connection to {@code remote}. On epoll the socket is
+     * created in the address's family (an IPv4 server gets an AF_INET socket, which spares the IPV6_V6ONLY
+     * option call of a dual-stack socket); no reflection, unlike a Bootstrap's channel factory.
+     */
+    public SocketChannel newSocketChannel(InetSocketAddress remote) {
+        if (isEpoll()) {
+            return new EpollSocketChannel(remote.getAddress() instanceof Inet4Address
+                    ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
+        }
+        return new NioSocketChannel();
     }
 
     public MultiThreadIoEventLoopGroup newGroup(int threads, String threadName) {

@@ -18,7 +18,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.SocketChannelConfig;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -48,8 +50,8 @@ final class TcpSession extends ProxiedSession implements LiveSession {
     private ArrayDeque<ByteBuf> early;
     /** The session's filters (session-level, then the service's), null while it has none. */
     private TcpFilterChain filters;
-    /** Restart: a new backend connection swapped in at an idle moment. */
-    private final TcpRestart restart = new TcpRestart(this);
+    /** Restart: a new backend connection swapped in at an idle moment (created on first use). */
+    private TcpRestart restart;
 
     TcpSession(Patchbay patchbay, Frontend frontend, int threadIndex) {
         super(patchbay, frontend, threadIndex);
@@ -200,12 +202,35 @@ final class TcpSession extends ProxiedSession implements LiveSession {
     /** Relays a FIN once everything read before it has been written. */
     private void relayShutdown(boolean fromClient) {
         Channel dst = fromClient ? backend : client;
+        // Once dst gets our FIN, its own FIN ends the session (both inputs shut): let Netty close dst at
+        // its end of stream instead of shutting its input first. Same termination, reported through
+        // onInactive, and it spares a shutdown(SHUT_RD) that fails with ENOTCONN on a socket closed both
+        // ways, plus the stack-traced exception Netty makes of that failure.
+        ((SocketChannelConfig) dst.config()).setAllowHalfClosure(false);
         dst.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (dst.isActive() && dst instanceof DuplexChannel d) {
-                d.shutdownOutput();
+                shutdownOutput(d);
                 session.setFlag(fromClient ? Session.SERVER_OUTPUT_SHUT : Session.CLIENT_OUTPUT_SHUT, true);
             }
         });
+    }
+
+    /**
+     * Sends a FIN on {@code ch} (everything queued has been written). On epoll the socket is shut directly:
+     * Netty's {@code shutdownOutput()} builds a {@code ChannelOutputShutdownException} with a full stack trace
+     * on every call, for the writes it would fail; nothing is queued here, and the socket records that its
+     * output is shut, which is what the channel reports and checks before writing.
+     */
+    private static void shutdownOutput(DuplexChannel ch) {
+        if (ch instanceof EpollSocketChannel e && e.fd() instanceof io.netty.channel.unix.Socket s) {
+            try {
+                s.shutdown(false, true);
+                return;
+            } catch (IOException | RuntimeException e1) {
+                // fall through: Netty reports it
+            }
+        }
+        ch.shutdownOutput();
     }
 
     void onInactive(boolean clientSide) {
@@ -234,7 +259,9 @@ final class TcpSession extends ProxiedSession implements LiveSession {
         if (!beginClosing(t)) {
             return;
         }
-        restart.sessionClosing();
+        if (restart != null) {
+            restart.sessionClosing();
+        }
         if (filters != null) {
             filters.close();
         }
@@ -284,6 +311,9 @@ final class TcpSession extends ProxiedSession implements LiveSession {
 
     @Override
     public void restartBackend(Service.Snapshot target, Consumer<String> done) {
+        if (restart == null) {
+            restart = new TcpRestart(this);
+        }
         restart.restart(target, done);
     }
 
@@ -333,11 +363,17 @@ final class TcpSession extends ProxiedSession implements LiveSession {
 
     /** Events of a backend channel that is not the session's backend: a restart's new one or the replaced one. */
     void onOtherBackendRead(Channel ch, ByteBuf buf) {
-        restart.otherBackendRead(ch, buf);
+        if (restart != null) {
+            restart.otherBackendRead(ch, buf);
+        } else {
+            buf.release();
+        }
     }
 
     void onOtherBackendInactive(Channel ch) {
-        restart.otherBackendInactive(ch);
+        if (restart != null) {
+            restart.otherBackendInactive(ch);
+        }
     }
 
     TcpFilterChain filters() {

@@ -88,6 +88,45 @@ class TcpProxyTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
     }
 
+    /**
+     * The client half-closes first and reads late, so the proxy's writes to it fill the socket buffer after its
+     * input is shut. Netty 4.2.18 had dropped the descriptor from epoll by then (EPOLL_CTL_DEL on "no interest")
+     * and setting EPOLLOUT failed with ENOENT, cutting the response short (see EpollRegistrationFix).
+     */
+    @Test
+    void responseAfterClientHalfCloseArrivesWhole() throws Exception {
+        byte[] data = random(8 * 1024 * 1024, 7);
+        try (java.net.ServerSocket backend = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                for (int i = 0; i < 3; i++) {
+                    try (Socket c = backend.accept()) {
+                        Thread.sleep(100);
+                        c.getOutputStream().write(data);
+                        c.shutdownOutput();
+                        c.getInputStream().readAllBytes();
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            }, "half-close-backend");
+            t.setDaemon(true);
+            t.start();
+            Patchbay p = track(Proxy.start(server("s1", backend.getLocalPort())
+                    + "[svc]\ntype=service\nservers=s1\n"
+                    + "[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
+            for (int i = 0; i < 3; i++) {
+                try (Socket s = connect(p, "l1")) {
+                    s.shutdownOutput();
+                    Thread.sleep(400);
+                    byte[] back = s.getInputStream().readAllBytes();
+                    assertThat(back.length).isEqualTo(data.length);
+                    assertThat(Arrays.equals(back, data)).isTrue();
+                }
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
+        }
+    }
+
     @Test
     void spliceIsRefusedBecauseNettysEpollSpliceLosesTheTailOnHalfClose() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.patchbay.config.ConfigLoader.parse("t.cnf",
