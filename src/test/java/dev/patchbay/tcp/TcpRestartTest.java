@@ -71,7 +71,9 @@ class TcpRestartTest {
     void aClientKeepsWorkingAcross100RestartsWithNoLostByte() throws Exception {
         TestBackend a = track(TestBackend.start("a", TestBackend.Mode.ECHO));
         TestBackend b = track(TestBackend.start("b", TestBackend.Mode.ECHO));
-        Patchbay pb = track(Proxy.start("[patchbay]\nadmin_enabled=false\naccess_log=off\nidle_quiet_time=20ms\n\n"
+        // TCP mode cannot see that an echo is still on its way: the quiet time must exceed the backend's
+        // slowest answer (on a loaded CI machine tens of ms), or a swap would drop the answer (documented).
+        Patchbay pb = track(Proxy.start("[patchbay]\nadmin_enabled=false\naccess_log=off\nidle_quiet_time=60ms\n\n"
                 + server("a", a.port()) + server("b", b.port())
                 + "[svc]\ntype=service\nservers=a,b\n\n"
                 + "[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
@@ -100,7 +102,7 @@ class TcpRestartTest {
         while (s.control().restarts() < 100 && System.nanoTime() < deadline) {
             String line = "request " + i++ + " " + "x".repeat(i % 500);
             assertThat(request(c, line)).isEqualTo(line);
-            Thread.sleep(30); // a pause the restart can use
+            Thread.sleep(70); // a pause the restart can use
         }
         run.set(false);
         operator.join(5000);
