@@ -80,8 +80,11 @@ final class MariaDbDetails implements ProtocolDetails {
         return awaiting;
     }
 
+    // Setters write only on a change: a volatile store on every query costs more than the read.
     void awaiting(boolean a) {
-        awaiting = a;
+        if (awaiting != a) {
+            awaiting = a;
+        }
     }
 
     @Override
@@ -90,7 +93,9 @@ final class MariaDbDetails implements ProtocolDetails {
     }
 
     void inTransaction(boolean t) {
-        inTransaction = t;
+        if (inTransaction != t) {
+            inTransaction = t;
+        }
     }
 
     @Override
@@ -104,7 +109,9 @@ final class MariaDbDetails implements ProtocolDetails {
     }
 
     void heldBytes(long b) {
-        heldBytes = b;
+        if (heldBytes != b) {
+            heldBytes = b;
+        }
     }
 
     boolean retainsStatements() {

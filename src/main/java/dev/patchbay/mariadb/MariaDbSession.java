@@ -1016,7 +1016,7 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
             backendChannel.flush();
             session.recordServerWrite(System.nanoTime());
         }
-        if (held.isEmpty() && !closing && phase instanceof Phase.Ready
+        if (held.isEmpty() && !closing && phase instanceof Phase.Ready && !client.config().isAutoRead()
                 && (backendChannel == null || backendChannel.isWritable())) {
             client.config().setAutoRead(true);
             session.setFlag(Session.CLIENT_READ_PAUSED, false);
