@@ -767,13 +767,7 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         if (cmd == Commands.COM_CHANGE_USER || cmd == Commands.COM_PROCESS_KILL
                 || (cmd == Commands.COM_QUERY && (kill = KillStatement.of(frame)) != null)) {
             if (!pending.isEmpty()) {
-                clientContinuation = false;
-                if (fromHeld) {
-                    held.addFirst(frame);
-                } else {
-                    hold(frame);
-                }
-                return false;
+                return waitWith(frame, fromHeld);
             }
             if (cmd == Commands.COM_CHANGE_USER) {
                 startChangeUser(frame);
