@@ -83,9 +83,14 @@ public abstract class Filter implements FilterDef {
         users.incrementAndGet();
         CompletableFuture<Void> started = new CompletableFuture<>();
         TcpFilterSession fs = wrap(openTcp(s, started));
+        return whenStarted(started, fs, fs::close);
+    }
+
+    /** {@code fs} once {@code started} completes; if it fails, {@code fs} is closed and the failure passed on. */
+    private static <T> CompletableFuture<T> whenStarted(CompletableFuture<Void> started, T fs, Runnable close) {
         return started.handle((v, err) -> {
             if (err != null) {
-                fs.close();
+                close.run();
                 throw new java.util.concurrent.CompletionException(err);
             }
             return fs;
@@ -111,13 +116,7 @@ public abstract class Filter implements FilterDef {
         users.incrementAndGet();
         CompletableFuture<Void> started = new CompletableFuture<>();
         StatementFilterSession fs = wrap(openStatement(s, started));
-        return started.handle((v, err) -> {
-            if (err != null) {
-                fs.close();
-                throw new java.util.concurrent.CompletionException(err);
-            }
-            return fs;
-        });
+        return whenStarted(started, fs, fs::close);
     }
 
     /**

@@ -9,14 +9,13 @@ import dev.patchbay.mariadb.protocol.PacketDecoder;
 import dev.patchbay.mariadb.protocol.Packets;
 import dev.patchbay.mariadb.protocol.ProtocolException;
 import dev.patchbay.mariadb.protocol.ResponseTracker;
-import io.netty.bootstrap.Bootstrap;
+import dev.patchbay.net.ProxiedSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -106,21 +105,14 @@ final class MariaDbRestart {
             connectFailed(server, attempt, "address " + server.host() + " does not resolve");
             return;
         }
-        long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(target.settings().connectTimeoutNanos()));
-        Bootstrap b = new Bootstrap()
-                .group(client.eventLoop())
-                .channel(owner.patchbay().transport().socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<Channel>() {
+        ChannelFuture f = owner.patchbay().transport().connect(client.eventLoop(), server.address(),
+                target.settings().connectTimeoutNanos(), new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(PacketDecoder.NAME, PacketDecoder.batching());
                         ch.pipeline().addLast(MariaDbRelayHandler.NAME, new MariaDbRelayHandler(owner, false));
                     }
                 });
-        ChannelFuture f = b.connect(server.address());
         candidate = f.channel();
         candidateServer = server;
         f.addListener((ChannelFutureListener) future -> {
@@ -130,7 +122,7 @@ final class MariaDbRestart {
             if (!future.isSuccess()) {
                 candidate = null;
                 candidateServer = null;
-                connectFailed(server, attempt, MariaDbSession.describeCause(future.cause()));
+                connectFailed(server, attempt, ProxiedSession.describe(future.cause()));
                 return;
             }
             login = new BackendLogin(candidate, server, owner.credentials(), server.ssl() ? owner.backendSsl() : null,

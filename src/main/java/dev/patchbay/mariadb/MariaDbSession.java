@@ -1514,10 +1514,6 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         return mdb.backendSsl();
     }
 
-    static String describeCause(Throwable t) {
-        return describe(t);
-    }
-
     // ---- errors and closing -------------------------------------------------------------------
 
     /** Sends an ERR for a protocol violation by the client and closes. */

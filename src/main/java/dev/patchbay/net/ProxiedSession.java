@@ -15,9 +15,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelPromise;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -184,19 +183,10 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
             return;
         }
         armTimer();
-        long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(session.serviceSettings().connectTimeoutNanos()));
-        // What a Bootstrap would do, without building one per connect (its option maps, reflective channel
-        // factory and resolver lookup): the channel is registered on the client's loop and connected.
-        // TCP_NODELAY is on by default for Netty's socket channels.
-        Channel ch = patchbay.transport().newSocketChannel(server.address());
-        SocketChannelConfig cfg = (SocketChannelConfig) ch.config();
-        cfg.setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, timeoutMs));
-        cfg.setAutoRead(false);
-        cfg.setAllowHalfClosure(true);
-        ch.pipeline().addLast(backendInitializer(server));
+        ChannelFuture connected = patchbay.transport().connect(client.eventLoop(), server.address(),
+                session.serviceSettings().connectTimeoutNanos(), backendInitializer(server));
+        Channel ch = connected.channel();
         backend = ch;
-        ChannelPromise connected = ch.newPromise();
-        connected.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         connected.addListener((ChannelFutureListener) future -> {
             if (future.isSuccess()) {
                 if (closing) {
@@ -207,18 +197,6 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
                 onBackendConnected(server);
             } else {
                 onConnectFailed(server, attempt, future.cause());
-            }
-        });
-        client.eventLoop().register(ch).addListener((ChannelFutureListener) reg -> {
-            if (reg.isSuccess()) {
-                ch.connect(server.address(), connected);
-            } else {
-                if (ch.isRegistered()) {
-                    ch.close();
-                } else {
-                    ch.unsafe().closeForcibly();
-                }
-                connected.tryFailure(reg.cause());
             }
         });
     }
@@ -261,7 +239,8 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         return session.retries();
     }
 
-    protected static String describe(Throwable t) {
+    /** A connect failure as operators read it ("connection refused", "connect timeout", …). */
+    public static String describe(Throwable t) {
         if (t instanceof io.netty.channel.ConnectTimeoutException) {
             return "connect timeout";
         }

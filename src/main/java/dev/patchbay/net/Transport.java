@@ -1,5 +1,11 @@
 package dev.patchbay.net;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -9,6 +15,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -16,6 +23,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The native transport when it loads (epoll on Linux: splice, SO_PEERCRED), NIO otherwise. One
@@ -65,6 +73,38 @@ public record Transport(
                     ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
         }
         return new NioSocketChannel();
+    }
+
+    /**
+     * Connects a backend channel on {@code loop}: what a Bootstrap would do, without building one per
+     * connect (its option maps, reflective channel factory and resolver lookup). The channel does not
+     * read until told to, allows half-closure, and carries {@code handler}; TCP_NODELAY is Netty's
+     * default. The future fails (and the channel is closed) when the connect does.
+     */
+    public ChannelFuture connect(EventLoop loop, InetSocketAddress remote, long connectTimeoutNanos,
+                                 ChannelHandler handler) {
+        Channel ch = newSocketChannel(remote);
+        SocketChannelConfig cfg = (SocketChannelConfig) ch.config();
+        long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos));
+        cfg.setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, timeoutMs));
+        cfg.setAutoRead(false);
+        cfg.setAllowHalfClosure(true);
+        ch.pipeline().addLast(handler);
+        ChannelPromise connected = ch.newPromise();
+        connected.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        loop.register(ch).addListener((ChannelFutureListener) reg -> {
+            if (reg.isSuccess()) {
+                ch.connect(remote, connected);
+            } else {
+                if (ch.isRegistered()) {
+                    ch.close();
+                } else {
+                    ch.unsafe().closeForcibly();
+                }
+                connected.tryFailure(reg.cause());
+            }
+        });
+        return connected;
     }
 
     public MultiThreadIoEventLoopGroup newGroup(int threads, String threadName) {

@@ -9,15 +9,13 @@ import dev.patchbay.filter.Filter;
 import dev.patchbay.filter.TcpFilterChain;
 import dev.patchbay.filter.TcpFilterSession;
 import dev.patchbay.logging.SessionLog;
-import io.netty.bootstrap.Bootstrap;
+import dev.patchbay.net.ProxiedSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelOption;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -99,16 +97,8 @@ final class TcpRestart {
             connectFailed(server, attempt, new IOException("address " + server.host() + " does not resolve"));
             return;
         }
-        long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(target.settings().connectTimeoutNanos()));
-        Bootstrap b = new Bootstrap()
-                .group(client.eventLoop())
-                .channel(owner.patchbay().transport().socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new TcpRelayHandler(owner, false));
-        ChannelFuture f = b.connect(server.address());
+        ChannelFuture f = owner.patchbay().transport().connect(client.eventLoop(), server.address(),
+                target.settings().connectTimeoutNanos(), new TcpRelayHandler(owner, false));
         candidate = f.channel();
         candidateServer = server;
         f.addListener((ChannelFutureListener) future -> {
@@ -133,7 +123,7 @@ final class TcpRestart {
         server.release();
         owner.service().serverSlotFreed();
         failed.add(server);
-        String why = describe(cause);
+        String why = ProxiedSession.describe(cause);
         SessionLog.info(owner.session(), "Restart: connect to server {} failed: {}", server.name(), why);
         if (owner.closing()) {
             finish("the session closed");
@@ -236,17 +226,6 @@ final class TcpRestart {
         if (ch == candidate) {
             abandon("server " + candidateServer.name() + " closed the new connection before it was used");
         }
-    }
-
-    private static String describe(Throwable t) {
-        if (t instanceof io.netty.channel.ConnectTimeoutException) {
-            return "connect timeout";
-        }
-        if (t instanceof ConnectException && t.getMessage() != null && t.getMessage().contains("refused")) {
-            return "connection refused";
-        }
-        String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m;
     }
 
     // ---- session-level filters -----------------------------------------------------------------
