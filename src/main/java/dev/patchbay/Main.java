@@ -7,6 +7,7 @@ import dev.patchbay.demo.DemoBackends;
 import dev.patchbay.demo.DemoConfig;
 import dev.patchbay.net.Transport;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.ResourceLeakDetector;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -52,10 +53,24 @@ public final class Main implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        disableLeakDetectionUnlessAsked();
         CommandLine cl = new CommandLine(new Main());
         int code = cl.execute(args);
         if (code != 0 || cl.isUsageHelpRequested() || cl.isVersionHelpRequested() || ((Main) cl.getCommand()).check) {
             System.exit(code);
+        }
+    }
+
+    /**
+     * Netty samples one buffer in 128 for leak tracking by default, and each sample records a stack
+     * trace: about 1 % of the proxy's CPU under load, for a report nobody reads in production. The
+     * tests run with {@code paranoid}; an operator chasing a leak sets
+     * {@code -Dio.netty.leakDetection.level=simple} (or higher) and gets Netty's default behaviour back.
+     */
+    static void disableLeakDetectionUnlessAsked() {
+        if (System.getProperty("io.netty.leakDetection.level") == null
+                && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         }
     }
 

@@ -61,7 +61,7 @@ public abstract class SocketListener implements BoundListener {
         }
         ServerBootstrap b = new ServerBootstrap()
                 .group(patchbay.workers())
-                .channel(patchbay.transport().serverChannel())
+                .channelFactory(() -> patchbay.transport().newServerChannel(config.address()))
                 .option(ChannelOption.SO_BACKLOG, config.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)

@@ -20,6 +20,7 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -73,6 +74,22 @@ public record Transport(
                     ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
         }
         return new NioSocketChannel();
+    }
+
+    /**
+     * A new listening channel for {@code bindAddress}. On epoll an IPv4 literal gets an AF_INET socket:
+     * Netty's default is a dual-stack AF_INET6 socket, whose accepted connections carry v4-mapped
+     * addresses and take the kernel's IPv6 socket paths for what is IPv4 traffic.
+     */
+    public ServerChannel newServerChannel(String bindAddress) {
+        if (isEpoll() && NetUtil.isValidIpV4Address(bindAddress)) {
+            return new EpollServerSocketChannel(SocketProtocolFamily.INET);
+        }
+        try {
+            return serverChannel.getConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create a " + serverChannel.getSimpleName(), e);
+        }
     }
 
     /**
