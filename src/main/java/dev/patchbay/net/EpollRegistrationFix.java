@@ -25,7 +25,8 @@ import io.netty.util.concurrent.ThreadAwareExecutor;
  * <p>This handler wraps Netty's and replaces "no interest" on a descriptor that is in the epoll set with
  * {@code EPOLLET} alone: the descriptor stays in the set, nothing but an edge of error or hang-up is reported,
  * and the next submit's {@code EPOLL_CTL_MOD} succeeds. It also spares the {@code EPOLL_CTL_DEL} that used to
- * fail with ENOENT (and allocate an exception) when such a channel closed.
+ * fail with ENOENT (and allocate an exception) when such a channel closed, and an identical resubmit
+ * (one {@code EPOLL_CTL_MOD} per backend connect).
  */
 final class EpollRegistrationFix implements IoHandler {
     private final IoHandler delegate;
@@ -91,6 +92,8 @@ final class EpollRegistrationFix implements IoHandler {
         private final IoRegistration delegate;
         /** Whether the descriptor is in the epoll set (Netty adds it on the first non-empty submit). */
         private boolean added;
+        /** The interest last given to the kernel, -1 when unknown. */
+        private int submitted = -1;
 
         Registration(IoRegistration delegate) {
             this.delegate = delegate;
@@ -109,8 +112,15 @@ final class EpollRegistrationFix implements IoHandler {
                 }
                 ops = EpollIoOps.EPOLLET;
             }
+            int value = ((EpollIoOps) ops).value();
+            if (added && value == submitted && delegate.isValid()) {
+                // Netty resubmits unchanged interest (e.g. after every connect); in level-triggered
+                // mode an identical EPOLL_CTL_MOD changes nothing, so spare the system call.
+                return value;
+            }
             long r = delegate.submit(ops);
             added = true;
+            submitted = r < 0 ? -1 : value;
             return r;
         }
 
