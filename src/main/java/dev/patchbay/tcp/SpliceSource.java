@@ -3,6 +3,7 @@ package dev.patchbay.tcp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelConfig;
+import io.netty.channel.EventLoop;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.UncheckedBooleanSupplier;
@@ -16,9 +17,9 @@ import io.netty.util.UncheckedBooleanSupplier;
  *   <li>Both a splice-in step ({@code SpliceInTask.spliceIn}) and a read report each syscall's result to
  *       {@code lastBytesRead}: the sum of the positive ones is exactly what left the socket, so the session's
  *       byte counters are exact and move with every read loop (spliced bytes have no other trace).</li>
- *   <li>{@code guess()} of this handle is asked only by a splice-in step, first, inside the step's
- *       catch-all (reads allocate through {@code allocate}, which asks the wrapped handle); it sizes each
- *       step. Once {@link #stop()} is called, it throws inside the read loop: the step fails its promise,
+ *   <li>On the event loop, {@code guess()} of this handle is asked only by a splice-in step, first, inside
+ *       the step's catch-all (reads allocate through {@code allocate}, which asks the wrapped handle); it
+ *       sizes each step. Once {@link #stop()} is called, it throws inside the read loop: the step fails its promise,
  *       Netty removes the task before splicing anything, and the loop goes on with ordinary reads. This is
  *       how a session leaves splice mode, and why a splice task never runs after the other channel (whose
  *       pipe it splices into) has closed: Netty checks neither.</li>
@@ -29,13 +30,15 @@ final class SpliceSource implements RecvByteBufAllocator {
     static final int STEP = 64 * 1024;
 
     private final RecvByteBufAllocator wrapped;
+    private final EventLoop loop;
     private CountingHandle handle;
     private long bytesRead;
     private long bytesReported;
     private boolean stopped;
 
-    private SpliceSource(RecvByteBufAllocator wrapped) {
+    private SpliceSource(RecvByteBufAllocator wrapped, EventLoop loop) {
         this.wrapped = wrapped;
+        this.loop = loop;
     }
 
     /**
@@ -44,7 +47,7 @@ final class SpliceSource implements RecvByteBufAllocator {
      */
     static SpliceSource install(EpollSocketChannel ch) {
         RecvByteBufAllocator original = ch.config().getRecvByteBufAllocator();
-        SpliceSource source = new SpliceSource(original);
+        SpliceSource source = new SpliceSource(original, ch.eventLoop());
         ch.config().setRecvByteBufAllocator(source);
         source.handle = null; // the config made one to check its type; the channel's is made next
         ch.unsafe().recvBufAllocHandle();
@@ -84,7 +87,7 @@ final class SpliceSource implements RecvByteBufAllocator {
 
     private final class CountingHandle implements ExtendedHandle {
         private final ExtendedHandle delegate;
-        /** Inside Netty's read loop (reset … readComplete), where a guess comes from a splice step only. */
+        /** Inside Netty's read loop (reset … readComplete), where a guess on the loop comes from a splice step only. */
         private boolean inReadLoop;
 
         CountingHandle(ExtendedHandle delegate) {
@@ -93,7 +96,8 @@ final class SpliceSource implements RecvByteBufAllocator {
 
         @Override
         public int guess() {
-            if (stopped && inReadLoop) {
+            // Admin threads ask too (the read buffer size of show sess): never throw at them.
+            if (stopped && inReadLoop && loop.inEventLoop()) {
                 throw Stopped.INSTANCE;
             }
             return STEP;
