@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,12 +64,16 @@ class TcpSpliceTest {
     @BeforeEach
     void setUp() {
         Assumptions.assumeTrue(Epoll.isAvailable(), "splice needs the epoll transport");
+        // Hundreds of short sessions are awaited one by one: poll at once and often.
+        Awaitility.setDefaultPollDelay(Duration.ZERO);
+        Awaitility.setDefaultPollInterval(Duration.ofMillis(5));
         accessLog.start();
         ((Logger) LoggerFactory.getLogger("patchbay.access")).addAppender(accessLog);
     }
 
     @AfterEach
     void tearDown() throws Exception {
+        Awaitility.reset();
         ((Logger) LoggerFactory.getLogger("patchbay.access")).detachAppender(accessLog);
         for (int i = closeables.size() - 1; i >= 0; i--) {
             closeables.get(i).close();
@@ -347,7 +352,7 @@ class TcpSpliceTest {
     }
 
     @Test
-    void twoHundredSplicedSessionsLeaveNoDescriptorBehind() throws Exception {
+    void twoHundredSplicedSessionsClosedOrKilledLeaveNoDescriptorBehind() throws Exception {
         Patchbay p = echoSpliceProxy("");
         for (int i = 0; i < 20; i++) {
             try (Socket s = connect(p, "l1")) {
@@ -359,7 +364,14 @@ class TcpSpliceTest {
         for (int i = 0; i < 200; i++) {
             try (Socket s = connect(p, "l1")) {
                 assertThat(request(s, "session " + i)).isEqualTo("session " + i);
+                if (i % 2 == 1) {
+                    // Every other session is killed rather than closed by its client.
+                    only(p).kill(Termination.killedBy(Termination.AdminInterface.RUNTIME_API, "test"))
+                            .get(5, TimeUnit.SECONDS);
+                    assertThat(s.getInputStream().read()).isEqualTo(-1);
+                }
             }
+            await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> p.sessions().size() == 0);
         // Each spliced session had two sockets and two pipes (6 descriptors) in the proxy.
