@@ -363,10 +363,6 @@ final class TcpSession extends ProxiedSession implements LiveSession {
 
     @Override
     public void restartBackend(Service.Snapshot target, Consumer<String> done) {
-        if (splice != null) {
-            // The new backend is read in user space; a queued splice task must not run into the old one.
-            splice.stop("restart");
-        }
         if (restart == null) {
             restart = new TcpRestart(this);
         }
@@ -380,9 +376,7 @@ final class TcpSession extends ProxiedSession implements LiveSession {
 
     @Override
     public void installFilters(PreparedFilters chain) {
-        if (splice != null) {
-            splice.stop("session filters");
-        }
+        leaveSpliceMode("session filters");
         if (filters == null) {
             filters = new TcpFilterChain();
         }
@@ -392,6 +386,13 @@ final class TcpSession extends ProxiedSession implements LiveSession {
     @Override
     public void kill(Termination termination, String reason) {
         terminate(termination);
+    }
+
+    /** Filters and restarts need the bytes in user space: splicing stops for the rest of the session. */
+    void leaveSpliceMode(String why) {
+        if (splice != null) {
+            splice.stop(why);
+        }
     }
 
     // For TcpRestart (same loop).

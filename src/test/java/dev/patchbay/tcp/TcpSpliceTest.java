@@ -285,6 +285,57 @@ class TcpSpliceTest {
                 .contains("bytes_in=" + upload.length + " bytes_out=" + greeting.length));
     }
 
+    /** Both ends send 8 MiB and half-close at the same time, each reading only after its own FIN went out. */
+    @Test
+    void bothSidesHalfCloseAtOnceAfterEightMebibytesLoseNothing() throws Exception {
+        byte[] up = random(8 * MIB, 9);
+        byte[] down = random(8 * MIB, 10);
+        ServerSocket backend = backendSocket();
+        CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < 5; i++) {
+                try (Socket c = backend.accept()) {
+                    CompletableFuture<byte[]> got = readAllAsync(c);
+                    c.getOutputStream().write(down);
+                    c.shutdownOutput();
+                    if (!Arrays.equals(got.get(30, TimeUnit.SECONDS), up)) {
+                        throw new AssertionError("run " + i + ": the backend did not get the upload");
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }
+        });
+        Patchbay p = spliceProxy(backend.getLocalPort(), "");
+        for (int i = 0; i < 5; i++) {
+            try (Socket s = connect(p, "l1")) {
+                CompletableFuture<byte[]> got = readAllAsync(s);
+                s.getOutputStream().write(up);
+                s.shutdownOutput();
+                assertThat(Arrays.equals(got.get(30, TimeUnit.SECONDS), down)).as("run %d", i).isTrue();
+            }
+        }
+        server.get(30, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
+        assertThat(accessLines()).hasSize(5).allSatisfy(line -> assertThat(line)
+                .contains("bytes_in=" + up.length + " bytes_out=" + down.length));
+    }
+
+    /** Reads {@code s} to its end on a thread of its own, starting a little late. */
+    private static CompletableFuture<byte[]> readAllAsync(Socket s) {
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+                result.complete(s.getInputStream().readAllBytes());
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        }, "reader");
+        t.setDaemon(true);
+        t.start();
+        return result;
+    }
+
     // ---- counters and timers --------------------------------------------------------------------
 
     @Test
