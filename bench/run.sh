@@ -374,6 +374,15 @@ service=svc_iperf
 address=127.0.0.1
 port=$PB_IPERF
 
+$( [[ $PB_SPLICE == 1 ]] && cat <<EOS
+[l_iperf_splice]
+type=listener
+service=svc_iperf_splice
+address=127.0.0.1
+port=$PB_IPERF_SPLICE
+
+EOS
+)
 [l_http]
 type=listener
 service=svc_http

@@ -168,6 +168,14 @@ public final class Patchbay implements AutoCloseable {
         admin = transport.newGroup(1, "patchbay-admin");
         log.info("Patchbay {} starting: {} worker threads, {} transport{}", Version.VERSION, threads,
                 transport.name(), transport.isEpoll() ? "" : " (epoll unavailable: " + Transport.epollUnavailableReason() + ")");
+        if (!transport.isEpoll()) {
+            List<String> splicing = config.services().stream().filter(s -> s.settings().splice())
+                    .map(PatchbayConfig.ServiceConfig::name).toList();
+            if (!splicing.isEmpty()) {
+                log.warn("splice=true on service(s) {} has no effect without the epoll transport: their sessions copy",
+                        String.join(", ", splicing));
+            }
+        }
         try {
             List<BoundListener> bound = new ArrayList<>();
             try {

@@ -375,7 +375,6 @@ public final class ConfigLoader {
         if (connect == 0) {
             r.error("connect_timeout", "must be more than 0");
         }
-        splice(r);
         long queue = r.durationNanos("queue_timeout", TimeUnit.SECONDS.toNanos(30));
         if (queue == 0) {
             // A queued session's timer fires at queued-since + queue_timeout: 0 would not mean "wait forever".
@@ -393,7 +392,8 @@ public final class ConfigLoader {
                         ? ServiceSettings.WhenFull.QUEUE : ServiceSettings.WhenFull.REFUSE,
                 r.choice("on_server_down", "none", "none", "shutdown_sessions").equals("none")
                         ? ServiceSettings.OnServerDown.NONE : ServiceSettings.OnServerDown.SHUTDOWN_SESSIONS,
-                options);
+                options,
+                r.bool("splice", false));
         return new PatchbayConfig.ServiceConfig(r.name(), servers, settings, mariadb(r), r.pipeList("filters"));
     }
 
@@ -668,18 +668,6 @@ public final class ConfigLoader {
         return v;
     }
 
-    /**
-     * Netty 4.2's epoll splice shuts a socket's input as soon as EPOLLRDHUP arrives, before the
-     * receive queue is drained: the tail of a stream is lost whenever the peer half-closes. A
-     * zero-copy mode that can lose data is refused rather than half-supported.
-     */
-    private static void splice(SectionReader r) {
-        if (r.bool("splice", false)) {
-            r.error("splice", "splice=true is not supported: Netty's epoll splice(2) drops the unread tail of a stream"
-                    + " when the peer half-closes, so Patchbay always copies (see docs/architecture.md)");
-        }
-    }
-
     private static PatchbayConfig.MariaDbSettings mariadb(SectionReader r) {
         String user = r.string("user", "");
         String password = r.string("password", "");
@@ -823,6 +811,11 @@ public final class ConfigLoader {
                 readers.get(l.name()).error("service", "'" + l.service() + "' is not a service defined in this file");
             } else if (l.protocol().equals("mariadb")) {
                 for (PatchbayConfig.ServiceConfig s : services) {
+                    if (s.name().equals(l.service()) && s.settings().splice()) {
+                        // MariaDB mode parses every packet in user space: there is nothing to splice.
+                        readers.get(s.name()).error("splice", "splice applies to protocol=tcp listeners only; listener ["
+                                + l.name() + "] uses protocol=mariadb");
+                    }
                     if (s.name().equals(l.service()) && s.mariadb().user().isEmpty() && s.mariadb().usersFile().isEmpty()) {
                         readers.get(l.name()).error("protocol", "protocol=mariadb needs service [" + s.name()
                                 + "] to have user and password (to load accounts from its servers) or users_file");

@@ -14,7 +14,16 @@ public record ServiceSettings(
         int maxConnections,
         WhenFull whenFull,
         OnServerDown onServerDown,
-        RouterOptions routerOptions) {
+        RouterOptions routerOptions,
+        boolean splice) {
+
+    /** The settings before splice existed: {@code splice} is false (sessions copy). */
+    public ServiceSettings(RouterKind router, long connectTimeoutNanos, long clientTimeoutNanos, long serverTimeoutNanos,
+                           long queueTimeoutNanos, int retries, int maxConnections, WhenFull whenFull,
+                           OnServerDown onServerDown, RouterOptions routerOptions) {
+        this(router, connectTimeoutNanos, clientTimeoutNanos, serverTimeoutNanos, queueTimeoutNanos, retries,
+                maxConnections, whenFull, onServerDown, routerOptions, false);
+    }
 
     /** The settings before readconnroute existed: {@code routerOptions} is {@link RouterOptions#RUNNING}. */
     public ServiceSettings(RouterKind router, long connectTimeoutNanos, long clientTimeoutNanos, long serverTimeoutNanos,

@@ -53,6 +53,8 @@ public final class Session {
     public static final int CLIENT_READ_PAUSED = 1 << 4;
     /** Backend reads are paused because the client is not writable. */
     public static final int SERVER_READ_PAUSED = 1 << 5;
+    /** Bytes move by splice(2) in the kernel (one pipe per direction). */
+    public static final int SPLICING = 1 << 6;
 
     private final long id;
     private final long acceptedEpochMicros;

@@ -78,6 +78,8 @@ final class TcpRestart {
         target = snapshot;
         done = whenDone;
         failed.clear();
+        // The new backend is read in user space, and no queued splice task may run into the old one.
+        owner.leaveSpliceMode("restart");
         connect(0);
     }
 

@@ -52,6 +52,8 @@ final class TcpSession extends ProxiedSession implements LiveSession {
     private TcpFilterChain filters;
     /** Restart: a new backend connection swapped in at an idle moment (created on first use). */
     private TcpRestart restart;
+    /** Splice mode (service splice=true on epoll), null when the session only copies. */
+    private TcpSplice splice;
 
     TcpSession(Patchbay patchbay, Frontend frontend, int threadIndex) {
         super(patchbay, frontend, threadIndex);
@@ -63,6 +65,10 @@ final class TcpSession extends ProxiedSession implements LiveSession {
         long now = System.nanoTime();
         openSession(ch, new SessionState.Queued(now));
         SessionLog.info(session, "Accepted {} on listener {}", ch.remoteAddress(), frontend.name());
+        if (session.serviceSettings().splice()) {
+            // Now, before the first read: splice mode counts every byte read from the client.
+            splice = TcpSplice.forClient(this, ch);
+        }
         List<FilterDef> serviceFilters = session.config().filters();
         if (!serviceFilters.isEmpty()) {
             filters = TcpFilterChain.forService(session, serviceFilters);
@@ -90,6 +96,9 @@ final class TcpSession extends ProxiedSession implements LiveSession {
         channelsOpen++;
         backend.closeFuture().addListener(f -> channelClosed());
         rearmTimer();
+        if (splice != null) {
+            splice.backendConnected(backend);
+        }
         if (early != null) {
             while (!early.isEmpty()) {
                 backend.write(early.poll(), backend.voidPromise());
@@ -101,6 +110,11 @@ final class TcpSession extends ProxiedSession implements LiveSession {
         if (session.hasFlag(Session.CLIENT_INPUT_SHUT)) {
             relayShutdown(true);
         }
+        // Filters need the bytes in user space: a session with filters copies.
+        if (splice != null && filters == null
+                && splice.start(client, backend, !session.hasFlag(Session.CLIENT_INPUT_SHUT))) {
+            SessionLog.info(session, "Splicing both ways");
+        }
         if (!session.hasFlag(Session.CLIENT_INPUT_SHUT)) {
             client.config().setAutoRead(true);
         }
@@ -110,13 +124,29 @@ final class TcpSession extends ProxiedSession implements LiveSession {
     // ---- forwarding ---------------------------------------------------------------------------
 
     void onRead(boolean fromClient, ByteBuf buf) {
-        int n = buf.readableBytes();
+        if (splice == null || !splice.counts(fromClient)) {
+            recordRead(fromClient, buf.readableBytes());
+        }
+        forward(fromClient, buf);
+    }
+
+    /** A buffer of the tail a spliced side left in its socket (TcpSplice.readTail): not seen by its counter. */
+    void relayTail(boolean fromClient, ByteBuf buf) {
+        recordRead(fromClient, buf.readableBytes());
+        forward(fromClient, buf);
+        onReadComplete(fromClient);
+    }
+
+    private void recordRead(boolean fromClient, int n) {
         long now = System.nanoTime();
         if (fromClient) {
             session.recordClientRead(n, now);
         } else {
             session.recordServerRead(n, now);
         }
+    }
+
+    private void forward(boolean fromClient, ByteBuf buf) {
         Channel dst = fromClient ? backend : client;
         if (closing) {
             buf.release();
@@ -146,6 +176,9 @@ final class TcpSession extends ProxiedSession implements LiveSession {
     }
 
     void onReadComplete(boolean fromClient) {
+        if (splice != null) {
+            splice.publish(fromClient);
+        }
         if (fromClient && flushBackend) {
             flushBackend = false;
             backend.flush();
@@ -192,6 +225,13 @@ final class TcpSession extends ProxiedSession implements LiveSession {
             // Relayed once connected (onConnected), after the bytes that came before it.
             return;
         }
+        if (splice != null) {
+            // Netty's splice path leaves the end of the stream in the kernel: send it before the FIN.
+            splice.readTail(fromClient, fromClient ? client : backend);
+            if (closing) {
+                return;
+            }
+        }
         if (session.hasFlag(Session.CLIENT_INPUT_SHUT) && session.hasFlag(Session.SERVER_INPUT_SHUT)) {
             terminate(Termination.of(firstShut));
             return;
@@ -202,17 +242,26 @@ final class TcpSession extends ProxiedSession implements LiveSession {
     /** Relays a FIN once everything read before it has been written. */
     private void relayShutdown(boolean fromClient) {
         Channel dst = fromClient ? backend : client;
-        // Once dst gets our FIN, its own FIN ends the session (both inputs shut): let Netty close dst at
-        // its end of stream instead of shutting its input first. Same termination, reported through
-        // onInactive, and it spares a shutdown(SHUT_RD) that fails with ENOTCONN on a socket closed both
-        // ways, plus the stack-traced exception Netty makes of that failure.
-        ((SocketChannelConfig) dst.config()).setAllowHalfClosure(false);
+        if (splice == null) {
+            allowCloseAtEnd(dst);
+        }
         dst.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (dst.isActive() && dst instanceof DuplexChannel d) {
                 shutdownOutput(d);
                 session.setFlag(fromClient ? Session.SERVER_OUTPUT_SHUT : Session.CLIENT_OUTPUT_SHUT, true);
             }
         });
+    }
+
+    /**
+     * Once dst gets our FIN, its own FIN ends the session (both inputs shut): let Netty close dst at its end
+     * of stream instead of shutting its input first. Same termination, reported through onInactive, and it
+     * spares a shutdown(SHUT_RD) that fails with ENOTCONN on a socket closed both ways, plus the stack-traced
+     * exception Netty makes of that failure. Not in splice mode: closing there skips the input-shutdown event,
+     * and with it the reading of the tail a spliced side leaves in the kernel (TcpSplice.readTail).
+     */
+    private static void allowCloseAtEnd(Channel dst) {
+        ((SocketChannelConfig) dst.config()).setAllowHalfClosure(false);
     }
 
     /**
@@ -264,6 +313,9 @@ final class TcpSession extends ProxiedSession implements LiveSession {
         }
         if (filters != null) {
             filters.close();
+        }
+        if (splice != null) {
+            splice.closing();
         }
         while (early != null && !early.isEmpty()) {
             early.poll().release();
@@ -324,6 +376,7 @@ final class TcpSession extends ProxiedSession implements LiveSession {
 
     @Override
     public void installFilters(PreparedFilters chain) {
+        leaveSpliceMode("session filters");
         if (filters == null) {
             filters = new TcpFilterChain();
         }
@@ -333,6 +386,13 @@ final class TcpSession extends ProxiedSession implements LiveSession {
     @Override
     public void kill(Termination termination, String reason) {
         terminate(termination);
+    }
+
+    /** Filters and restarts need the bytes in user space: splicing stops for the rest of the session. */
+    void leaveSpliceMode(String why) {
+        if (splice != null) {
+            splice.stop(why);
+        }
     }
 
     // For TcpRestart (same loop).
@@ -395,6 +455,9 @@ final class TcpSession extends ProxiedSession implements LiveSession {
         heldServer = server;
         session.setServer(server);
         session.setBackendAddresses(newBackend.localAddress(), newBackend.remoteAddress());
+        if (splice != null) {
+            splice.backendReplaced();
+        }
         channelsOpen++;
         newBackend.closeFuture().addListener(f -> channelClosed());
         if (oldServer != null) {
@@ -412,6 +475,9 @@ final class TcpSession extends ProxiedSession implements LiveSession {
             return;
         }
         releaseSlots();
+        if (splice != null) {
+            splice.publishAll();
+        }
         AccessLog.log(session, session.termination());
         session.markClosed();
     }

@@ -128,13 +128,6 @@ class TcpProxyTest {
     }
 
     @Test
-    void spliceIsRefusedBecauseNettysEpollSpliceLosesTheTailOnHalfClose() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.patchbay.config.ConfigLoader.parse("t.cnf",
-                        "[s1]\ntype=server\naddress=127.0.0.1\nport=1\n[svc]\ntype=service\nservers=s1\nsplice=true\n"))
-                .hasMessageContaining("t.cnf:8: [svc] splice: splice=true is not supported");
-    }
-
-    @Test
     void manyConcurrentSessionsEachGetTheirOwnBytes() throws Exception {
         Patchbay p = echoProxy("");
         ExecutorService pool = Executors.newFixedThreadPool(32);

@@ -150,6 +150,7 @@ final class ObjectsResource {
         p.put("retries", st.retries());
         p.put("max_connections", st.maxConnections());
         p.put("when_full", st.whenFull().name().toLowerCase(Locale.ROOT));
+        p.put("splice", st.splice());
         p.put("on_server_down", st.onServerDown().name().toLowerCase(Locale.ROOT));
         p.put("retain_last_statements", 0);
         p.put("session_trace", api.settings().sessionTrace());

@@ -32,6 +32,7 @@ final class SessionFormat {
     static final int CF_SHUTW = 0x2000;
     static final int CF_AUTO_CLOSE = 0x8000;
     static final int CF_WROTE_DATA = 0x40000;
+    static final int CF_KERN_SPLICING = 0x200000;
     static final int CF_READ_DONTWAIT = 0x400000;
     static final int CF_AUTO_CONNECT = 0x800000;
     static final int CF_DONT_READ = 0x1000000;
@@ -349,9 +350,11 @@ final class SessionFormat {
                 }
             }
             rq |= (clientInShut ? CF_SHUTR : 0) | ((flags & Session.SERVER_OUTPUT_SHUT) != 0 ? CF_SHUTW : 0)
-                    | ((flags & Session.CLIENT_READ_PAUSED) != 0 ? CF_DONT_READ : 0);
+                    | ((flags & Session.CLIENT_READ_PAUSED) != 0 ? CF_DONT_READ : 0)
+                    | ((flags & Session.SPLICING) != 0 ? CF_KERN_SPLICING : 0);
             rp |= (serverInShut ? CF_SHUTR : 0) | ((flags & Session.CLIENT_OUTPUT_SHUT) != 0 ? CF_SHUTW : 0)
-                    | ((flags & Session.SERVER_READ_PAUSED) != 0 ? CF_DONT_READ : 0);
+                    | ((flags & Session.SERVER_READ_PAUSED) != 0 ? CF_DONT_READ : 0)
+                    | ((flags & Session.SPLICING) != 0 ? CF_KERN_SPLICING : 0);
             reqFlags = rq;
             resFlags = rp;
             reqTotal = s.bytesFromClient();

@@ -41,6 +41,12 @@ final class Stats {
         Patchbay pb = cli.patchbay();
         long upSec = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - pb.startedNanos());
         List<Session> all = pb.sessions().snapshot();
+        int splicing = 0;
+        for (Session s : all) {
+            if (s.hasFlag(Session.SPLICING)) {
+                splicing++;
+            }
+        }
         int threads = 0;
         long queued = 0;
         for (EventExecutor e : pb.workers()) {
@@ -64,7 +70,7 @@ final class Stats {
         info.put("CurrConns", all.size());
         info.put("CumConns", pb.sessions().lastId());
         info.put("Maxpipes", 0);
-        info.put("PipesUsed", 0); // Patchbay never splices (docs/architecture.md)
+        info.put("PipesUsed", 2 * splicing); // a splicing session has one pipe per direction
         info.put("PipesFree", 0);
         info.put("Tasks", all.size());
         info.put("Run_queue", queued);
