@@ -65,6 +65,7 @@ public abstract class SocketListener implements BoundListener {
                 .option(ChannelOption.SO_BACKLOG, config.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.SESSION_READS)
                 // TCP_NODELAY: Netty's socket channels turn it on when they are created; setting it
                 // again as a child option cost one more setsockopt per accepted connection.
                 .childHandler(new ChannelInitializer<SocketChannel>() {
