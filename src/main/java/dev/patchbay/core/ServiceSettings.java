@@ -17,20 +17,12 @@ public record ServiceSettings(
         RouterOptions routerOptions,
         boolean splice) {
 
-    /** The settings before splice existed: {@code splice} is false (sessions copy). */
-    public ServiceSettings(RouterKind router, long connectTimeoutNanos, long clientTimeoutNanos, long serverTimeoutNanos,
-                           long queueTimeoutNanos, int retries, int maxConnections, WhenFull whenFull,
-                           OnServerDown onServerDown, RouterOptions routerOptions) {
-        this(router, connectTimeoutNanos, clientTimeoutNanos, serverTimeoutNanos, queueTimeoutNanos, retries,
-                maxConnections, whenFull, onServerDown, routerOptions, false);
-    }
-
-    /** The settings before readconnroute existed: {@code routerOptions} is {@link RouterOptions#RUNNING}. */
+    /** Settings that predate readconnroute and splice: {@code routerOptions} RUNNING, no splice. */
     public ServiceSettings(RouterKind router, long connectTimeoutNanos, long clientTimeoutNanos, long serverTimeoutNanos,
                            long queueTimeoutNanos, int retries, int maxConnections, WhenFull whenFull,
                            OnServerDown onServerDown) {
         this(router, connectTimeoutNanos, clientTimeoutNanos, serverTimeoutNanos, queueTimeoutNanos, retries,
-                maxConnections, whenFull, onServerDown, RouterOptions.RUNNING);
+                maxConnections, whenFull, onServerDown, RouterOptions.RUNNING, false);
     }
 
     /** READCONNROUTE is MaxScale's: least connections among the servers {@code routerOptions} allows. */

@@ -90,9 +90,10 @@ final class EpollRegistrationFix implements IoHandler {
 
     private static final class Registration implements IoRegistration {
         private final IoRegistration delegate;
-        /** Whether the descriptor is in the epoll set (Netty adds it on the first non-empty submit). */
-        private boolean added;
-        /** The interest last given to the kernel, -1 when unknown. */
+        /**
+         * The interest last given to the kernel; -1 while the descriptor is not in the epoll set (Netty adds it
+         * on the first non-empty submit) or the registration is gone.
+         */
         private int submitted = -1;
 
         Registration(IoRegistration delegate) {
@@ -106,20 +107,25 @@ final class EpollRegistrationFix implements IoHandler {
 
         @Override
         public long submit(IoOps ops) {
-            if (ops instanceof EpollIoOps e && e.value() == 0) {
-                if (!added) {
-                    return delegate.submit(ops);
-                }
-                ops = EpollIoOps.EPOLLET;
-            }
             int value = ((EpollIoOps) ops).value();
-            if (added && value == submitted && delegate.isValid()) {
+            if (submitted < 0) {
+                // Not in the set yet: "no interest" adds nothing, anything else is Netty's EPOLL_CTL_ADD.
+                long r = delegate.submit(ops);
+                if (value != 0 && r >= 0) {
+                    submitted = value;
+                }
+                return r;
+            }
+            if (value == 0) {
+                ops = EpollIoOps.EPOLLET;
+                value = EpollIoOps.EPOLLET.value();
+            }
+            if (value == submitted && delegate.isValid()) {
                 // Netty resubmits unchanged interest (e.g. after every connect); in level-triggered
                 // mode an identical EPOLL_CTL_MOD changes nothing, so spare the system call.
                 return value;
             }
             long r = delegate.submit(ops);
-            added = true;
             submitted = r < 0 ? -1 : value;
             return r;
         }

@@ -10,6 +10,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -96,11 +97,7 @@ public record Transport(
         if (isEpoll() && NetUtil.isValidIpV4Address(bindAddress)) {
             return new EpollServerSocketChannel(SocketProtocolFamily.INET);
         }
-        try {
-            return serverChannel.getConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot create a " + serverChannel.getSimpleName(), e);
-        }
+        return new ReflectiveChannelFactory<>(serverChannel).newChannel();
     }
 
     /**

@@ -1,7 +1,5 @@
 package dev.patchbay.tcp;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.EventLoop;
 import io.netty.channel.RecvByteBufAllocator;
@@ -85,13 +83,12 @@ final class SpliceSource implements RecvByteBufAllocator {
         }
     }
 
-    private final class CountingHandle implements ExtendedHandle {
-        private final ExtendedHandle delegate;
+    private final class CountingHandle extends DelegatingHandle implements ExtendedHandle {
         /** Inside Netty's read loop (reset … readComplete), where a guess on the loop comes from a splice step only. */
         private boolean inReadLoop;
 
         CountingHandle(ExtendedHandle delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -108,54 +105,24 @@ final class SpliceSource implements RecvByteBufAllocator {
             if (bytes > 0) {
                 bytesRead += bytes;
             }
-            delegate.lastBytesRead(bytes);
+            super.lastBytesRead(bytes);
         }
 
         @Override
         public void reset(ChannelConfig config) {
             inReadLoop = true;
-            delegate.reset(config);
+            super.reset(config);
         }
 
         @Override
         public void readComplete() {
             inReadLoop = false;
-            delegate.readComplete();
-        }
-
-        @Override
-        public ByteBuf allocate(ByteBufAllocator alloc) {
-            return delegate.allocate(alloc);
-        }
-
-        @Override
-        public void incMessagesRead(int numMessages) {
-            delegate.incMessagesRead(numMessages);
-        }
-
-        @Override
-        public int lastBytesRead() {
-            return delegate.lastBytesRead();
-        }
-
-        @Override
-        public void attemptedBytesRead(int bytes) {
-            delegate.attemptedBytesRead(bytes);
-        }
-
-        @Override
-        public int attemptedBytesRead() {
-            return delegate.attemptedBytesRead();
-        }
-
-        @Override
-        public boolean continueReading() {
-            return delegate.continueReading();
+            super.readComplete();
         }
 
         @Override
         public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
-            return delegate.continueReading(maybeMoreDataSupplier);
+            return ((ExtendedHandle) delegate()).continueReading(maybeMoreDataSupplier);
         }
     }
 }

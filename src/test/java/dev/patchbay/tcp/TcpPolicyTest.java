@@ -1,6 +1,7 @@
 package dev.patchbay.tcp;
 
 import static dev.patchbay.testing.Proxy.connect;
+import static dev.patchbay.testing.Proxy.listener;
 import static dev.patchbay.testing.Proxy.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -55,9 +56,6 @@ class TcpPolicyTest {
         return c;
     }
 
-    private static String listener() {
-        return "[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n";
-    }
 
     private List<String> accessLines() {
         return accessLog.list.stream().map(ILoggingEvent::getFormattedMessage).toList();

@@ -1,5 +1,6 @@
 package dev.patchbay.tcp;
 
+import static dev.patchbay.testing.Proxy.request;
 import static dev.patchbay.testing.Proxy.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -9,12 +10,8 @@ import dev.patchbay.core.Session;
 import dev.patchbay.core.SessionState;
 import dev.patchbay.testing.Proxy;
 import dev.patchbay.testing.TestBackend;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -44,21 +41,6 @@ class TcpRestartTest {
         return c;
     }
 
-    private static String request(Socket s, String line) throws IOException {
-        OutputStream out = s.getOutputStream();
-        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        InputStream in = s.getInputStream();
-        StringBuilder sb = new StringBuilder();
-        int c;
-        while ((c = in.read()) != '\n') {
-            if (c < 0) {
-                throw new IOException("closed after '" + sb + "'");
-            }
-            sb.append((char) c);
-        }
-        return sb.toString();
-    }
 
     private static Session sessionOf(Patchbay pb, Socket c) {
         int port = c.getLocalPort();

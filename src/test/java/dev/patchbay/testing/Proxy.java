@@ -4,8 +4,11 @@ import dev.patchbay.Patchbay;
 import dev.patchbay.config.ConfigException;
 import dev.patchbay.config.ConfigLoader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 
 /** Starts a real Patchbay from INI text (listeners on port 0) for a test. */
 public final class Proxy {
@@ -27,6 +30,28 @@ public final class Proxy {
         s.connect(a, 5000);
         s.setSoTimeout(10_000);
         return s;
+    }
+
+    /** Listener {@code l1} of service {@code svc} on 127.0.0.1, an ephemeral port. */
+    public static String listener() {
+        return "[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n";
+    }
+
+    /** Sends {@code line} and a newline, and reads one line back (without its newline). */
+    public static String request(Socket s, String line) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        InputStream in = s.getInputStream();
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != '\n') {
+            if (c < 0) {
+                throw new IOException("closed after '" + sb + "'");
+            }
+            sb.append((char) c);
+        }
+        return sb.toString();
     }
 
     /** A server section for a backend with health checks off. */
