@@ -13,6 +13,7 @@ import dev.patchbay.core.Termination;
 import dev.patchbay.filter.Filter;
 import dev.patchbay.mariadb.MariaDbListener;
 import dev.patchbay.mariadb.MariaDbService;
+import dev.patchbay.mariadb.ServerCheck;
 import dev.patchbay.net.BoundListener;
 import dev.patchbay.net.HealthChecker;
 import dev.patchbay.net.Transport;
@@ -186,7 +187,7 @@ public final class Patchbay implements AutoCloseable {
                 listeners = List.copyOf(bound);
             }
             mariaDbServices.values().forEach(MariaDbService::start);
-            healthChecker = new HealthChecker(this);
+            healthChecker = new HealthChecker(this, Map.of(Server.CheckKind.MARIADB, new ServerCheck(this)));
             healthChecker.start();
             runtimeApi = new RuntimeApi(this);
             runtimeApi.start();

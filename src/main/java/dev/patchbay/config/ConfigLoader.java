@@ -269,6 +269,7 @@ public final class ConfigLoader {
             global = global(new SectionReader(file, new IniParser.Section(GLOBAL_SECTION, 1, new HashMap<>()), errors));
         }
         crossCheck(servers, services, listeners, sockets, filters, readers, global, errors);
+        servers.replaceAll(sc -> withCheckLogin(sc, services, listeners, readers.get(sc.name())));
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
@@ -337,22 +338,32 @@ public final class ConfigLoader {
         int port = r.port("port", true, false);
         int weight = r.integer("weight", 1, 0, 256);
         int max = r.integer("max_connections", 0, 0, 10_000_000);
-        Server.CheckKind kind = r.choice("health_check", "tcp", "tcp", "none").equals("tcp")
-                ? Server.CheckKind.TCP : Server.CheckKind.NONE;
+        // Without health_check, crossCheck picks mariadb for servers of MariaDB-mode services (a bare connect
+        // counts against the server's max_connect_errors), tcp for the others.
+        Server.CheckKind kind = Server.CheckKind.valueOf(
+                r.choice("health_check", "tcp", "tcp", "mariadb", "none").toUpperCase(Locale.ROOT));
         long interval = r.durationNanos("health_check_interval", TimeUnit.SECONDS.toNanos(2));
         long timeout = r.durationNanos("health_check_timeout", Math.min(interval, TimeUnit.SECONDS.toNanos(2)));
         int rise = r.integer("rise", 2, 1, 1000);
         int fall = r.integer("fall", 3, 1, 1000);
-        if (kind == Server.CheckKind.TCP && interval == 0) {
-            r.error("health_check_interval", "must be more than 0 when health_check=tcp");
+        String checkUser = r.string("health_check_user", "");
+        String checkPassword = r.string("health_check_password", "");
+        if (kind != Server.CheckKind.NONE && interval == 0) {
+            r.error("health_check_interval", "must be more than 0 unless health_check=none");
         }
-        if (kind == Server.CheckKind.TCP && timeout == 0 && r.has("health_check_timeout")) {
-            r.error("health_check_timeout", "must be more than 0 when health_check=tcp");
+        if (kind != Server.CheckKind.NONE && timeout == 0 && r.has("health_check_timeout")) {
+            r.error("health_check_timeout", "must be more than 0 unless health_check=none");
+        }
+        if (!checkPassword.isEmpty() && checkUser.isEmpty()) {
+            r.error("health_check_password", "is set but health_check_user is not");
+        }
+        if (!checkUser.isEmpty() && r.has("health_check") && kind != Server.CheckKind.MARIADB) {
+            r.error("health_check_user", "applies to health_check=mariadb only");
         }
         Server.Role role = Server.Role.valueOf(r.choice("role", "none", "master", "slave", "none").toUpperCase(Locale.ROOT));
         boolean ssl = r.bool("ssl", false);
         return new PatchbayConfig.ServerConfig(r.name(), address, port, weight, max,
-                new Server.HealthCheck(kind, interval, timeout, rise, fall), role, ssl);
+                new Server.HealthCheck(kind, interval, timeout, rise, fall, checkUser, checkPassword), role, ssl);
     }
 
     private static PatchbayConfig.ServiceConfig service(SectionReader r) {
@@ -834,6 +845,42 @@ public final class ConfigLoader {
                 bind(bound, new Binding(s.address(), s.port(), "[" + s.name() + "]"), readers.get(s.name()));
             }
         }
+    }
+
+    /**
+     * Settles a server's check kind and login. A server listed by a service that a {@code protocol=mariadb}
+     * listener uses, or that sets {@code health_check_user}, is checked with a MariaDB login by default,
+     * with its service's account unless {@code health_check_user} is set: a bare TCP connect is an aborted handshake to MariaDB, and
+     * {@code max_connect_errors} of those in a row block the proxy's host.
+     */
+    private static PatchbayConfig.ServerConfig withCheckLogin(PatchbayConfig.ServerConfig sc,
+                                                              List<PatchbayConfig.ServiceConfig> services,
+                                                              List<PatchbayConfig.ListenerConfig> listeners,
+                                                              SectionReader r) {
+        Server.HealthCheck hc = sc.healthCheck();
+        boolean explicit = r.has("health_check");
+        if (explicit && hc.kind() != Server.CheckKind.MARIADB) {
+            return sc;
+        }
+        PatchbayConfig.MariaDbSettings account = null;
+        for (PatchbayConfig.ServiceConfig svc : services) {
+            boolean mariadb = listeners.stream().anyMatch(l -> l.protocol().equals("mariadb") && svc.name().equals(l.service()));
+            if (mariadb && svc.servers().contains(sc.name()) && !svc.mariadb().user().isEmpty()) {
+                account = svc.mariadb();
+                break;
+            }
+        }
+        if (!hc.user().isEmpty()) {
+            return sc.withHealthCheck(hc.withLogin(Server.CheckKind.MARIADB, hc.user(), hc.password()));
+        }
+        if (account != null) {
+            return sc.withHealthCheck(hc.withLogin(Server.CheckKind.MARIADB, account.user(), account.password()));
+        }
+        if (explicit) {
+            r.error("health_check", "mariadb needs health_check_user and health_check_password, or a protocol=mariadb"
+                    + " service with user and password that lists this server");
+        }
+        return sc;
     }
 
     /** An address:port some socket of this configuration listens on, and who. */

@@ -89,6 +89,10 @@ public record PatchbayConfig(
                             Server.HealthCheck healthCheck) {
             this(name, address, port, weight, maxConnections, healthCheck, Server.Role.NONE, false);
         }
+
+        public ServerConfig withHealthCheck(Server.HealthCheck hc) {
+            return new ServerConfig(name, address, port, weight, maxConnections, hc, role, ssl);
+        }
     }
 
     /**

@@ -15,12 +15,29 @@ public final class Server {
     /** Operator-set state (MaxScale's maintenance / drain, HAProxy's maint / drain). */
     public enum AdminState { READY, DRAIN, MAINTENANCE }
 
-    public enum CheckKind { TCP, NONE }
+    /** {@code tcp}: a connect; {@code mariadb}: a login and COM_PING (see docs/configuration.md); {@code none}. */
+    public enum CheckKind { TCP, MARIADB, NONE }
 
     /** Replication role (config {@code role=}, later set by a monitor); NONE when unknown. */
     public enum Role { MASTER, SLAVE, NONE }
 
-    public record HealthCheck(CheckKind kind, long intervalNanos, long timeoutNanos, int rise, int fall) {}
+    /** {@code user}/{@code password}: the account a {@code mariadb} check logs in with (empty otherwise). */
+    public record HealthCheck(CheckKind kind, long intervalNanos, long timeoutNanos, int rise, int fall,
+                              String user, String password) {
+        public HealthCheck(CheckKind kind, long intervalNanos, long timeoutNanos, int rise, int fall) {
+            this(kind, intervalNanos, timeoutNanos, rise, fall, "", "");
+        }
+
+        public HealthCheck withLogin(CheckKind kind, String user, String password) {
+            return new HealthCheck(kind, intervalNanos, timeoutNanos, rise, fall, user, password);
+        }
+
+        @Override
+        public String toString() {
+            return "HealthCheck[" + kind + ", interval " + intervalNanos + " ns, timeout " + timeoutNanos + " ns, rise " + rise
+                    + ", fall " + fall + (user.isEmpty() ? "" : ", user " + user) + "]";
+        }
+    }
 
     private final String name;
     private final int id;

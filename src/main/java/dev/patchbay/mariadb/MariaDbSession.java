@@ -1141,13 +1141,21 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
             BackendLogin.Credentials creds = new BackendLogin.Credentials(user, sha1Password, null,
                     clientCaps & ~Capabilities.DEPRECATE_EOF, collation, Map.of("_proxy_conn_id", Long.toString(session.id())));
             SideQuery q = new SideQuery(patchbay, client.eventLoop(), server, creds,
-                    server.ssl() ? mdb.backendSsl() : null, kill.forBackend(c.connectionId()),
-                    service.settings().connectTimeoutNanos(), err -> {
-                        if (err != null) {
-                            errors.add(err);
+                    server.ssl() ? mdb.backendSsl() : null, SideQuery.query(kill.forBackend(c.connectionId())),
+                    2 * service.settings().connectTimeoutNanos(), new SideQuery.Outcome() {
+                        @Override
+                        public void answered(ByteBuf err) {
+                            if (err != null) {
+                                errors.add(err);
+                            }
+                            if (--left[0] == 0) {
+                                killDone(kill, target, errors, by);
+                            }
                         }
-                        if (--left[0] == 0) {
-                            killDone(kill, target, errors, by);
+
+                        @Override
+                        public void failed(String reason) {
+                            answered(Packets.err(client.alloc(), 1, 1105, "HY000", "Patchbay: KILL not carried out: " + reason));
                         }
                     });
             sideQueries.add(q);

@@ -2,17 +2,15 @@ package dev.patchbay.mariadb;
 
 import dev.patchbay.Patchbay;
 import dev.patchbay.core.Server;
+import dev.patchbay.mariadb.protocol.Commands;
 import dev.patchbay.mariadb.protocol.InitialHandshake;
 import dev.patchbay.mariadb.protocol.PacketDecoder;
 import dev.patchbay.mariadb.protocol.Packets;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -20,58 +18,84 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
- * A one-statement backend connection on a session's event loop: logs in as the session's user,
- * runs one statement that answers OK or ERR (a translated KILL), reports the ERR frame or null for
- * OK, and closes. Used so that the server checks the issuing user's privileges, as MaxScale does.
+ * A one-command backend connection on an event loop: logs in, sends one command, reports its
+ * answer, says COM_QUIT and closes. Used for a translated KILL (logged in as the issuing user, so
+ * that the server checks that user's privileges, as MaxScale does) and for {@code health_check=mariadb}.
  */
 final class SideQuery {
+
+    /** How the exchange ended; called once, on the loop. */
+    interface Outcome {
+        /**
+         * The server answered the command or refused the login; {@code err} is its ERR frame (owned by the
+         * callee), null for any other answer.
+         */
+        void answered(ByteBuf err);
+
+        /** No answer: connect, TLS or protocol failure, the connection closed, or the deadline passed. */
+        void failed(String reason);
+    }
+
+    private static final byte[] QUIT = {Commands.COM_QUIT};
+
     private final Patchbay patchbay;
     private final EventLoop loop;
     private final Server server;
     private final BackendLogin.Credentials credentials;
     private final SslContext ssl;
-    private final String sql;
+    private final byte[] command;
     private final long timeoutNanos;
-    private final Consumer<ByteBuf> done;
+    private final Outcome outcome;
     private Channel channel;
     private BackendLogin login;
     private ScheduledFuture<?> timer;
     private boolean finished;
 
+    /**
+     * @param command      the command packet's payload (command byte first)
+     * @param timeoutNanos the deadline for connect, login and answer together
+     */
     SideQuery(Patchbay patchbay, EventLoop loop, Server server, BackendLogin.Credentials credentials, SslContext ssl,
-              String sql, long timeoutNanos, Consumer<ByteBuf> done) {
+              byte[] command, long timeoutNanos, Outcome outcome) {
         this.patchbay = patchbay;
         this.loop = loop;
         this.server = server;
         this.credentials = credentials;
         this.ssl = ssl;
-        this.sql = sql;
+        this.command = command;
         this.timeoutNanos = timeoutNanos;
-        this.done = done;
+        this.outcome = outcome;
+    }
+
+    /** The payload of a COM_QUERY for {@code sql}. */
+    static byte[] query(String sql) {
+        byte[] text = sql.getBytes(StandardCharsets.UTF_8);
+        byte[] p = new byte[text.length + 1];
+        p[0] = Commands.COM_QUERY;
+        System.arraycopy(text, 0, p, 1, text.length);
+        return p;
     }
 
     boolean finished() {
         return finished;
     }
 
+    /** Starts the exchange; call on {@code loop}. */
     void start() {
-        timer = loop.schedule(() -> fail("no answer from server " + server.name()), 2 * timeoutNanos, TimeUnit.NANOSECONDS);
-        Bootstrap b = new Bootstrap().group(loop).channel(patchbay.transport().socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)))
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(PacketDecoder.NAME, new PacketDecoder());
-                        ch.pipeline().addLast("side-query", new Handler());
-                    }
-                });
-        ChannelFuture f = b.connect(server.address());
-        channel = f.channel();
-        f.addListener(x -> {
+        timer = loop.schedule(() -> fail("no answer from server " + server.name() + " within "
+                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"), timeoutNanos, TimeUnit.NANOSECONDS);
+        var connected = patchbay.transport().connect(loop, server.address(), timeoutNanos, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(PacketDecoder.NAME, new PacketDecoder());
+                ch.pipeline().addLast("side-query", new Handler());
+            }
+        });
+        channel = connected.channel();
+        channel.config().setAutoRead(true);
+        connected.addListener(x -> {
             if (!x.isSuccess()) {
                 fail("cannot connect to server " + server.name() + ": " + x.cause().getMessage());
             }
@@ -79,21 +103,25 @@ final class SideQuery {
         login = new BackendLogin(channel, server, credentials, ssl, new BackendLogin.Listener() {
             @Override
             public void loggedIn(InitialHandshake handshake, int status, String cipher) {
-                ByteBuf q = channel.alloc().heapBuffer();
-                q.writeByte(0x03).writeBytes(sql.getBytes(StandardCharsets.UTF_8));
-                channel.writeAndFlush(Packets.encode(channel.alloc(), 0, q));
-                q.release();
+                send(command);
             }
 
             @Override
             public void failed(String reason, ByteBuf err) {
                 if (err != null) {
-                    finish(err);
+                    answered(err, false);
                 } else {
                     fail(reason);
                 }
             }
         });
+    }
+
+    private void send(byte[] payload) {
+        ByteBuf p = channel.alloc().heapBuffer(payload.length);
+        p.writeBytes(payload);
+        channel.writeAndFlush(Packets.encode(channel.alloc(), 0, p), channel.voidPromise());
+        p.release();
     }
 
     void cancel() {
@@ -107,20 +135,32 @@ final class SideQuery {
     }
 
     private void fail(String reason) {
-        finish(Packets.err(io.netty.buffer.ByteBufAllocator.DEFAULT, 1, 1105, "HY000", "Patchbay: KILL not carried out: " + reason));
+        if (finished) {
+            return;
+        }
+        finish();
+        outcome.failed(reason);
     }
 
-    private void finish(ByteBuf result) {
+    private void answered(ByteBuf err, boolean loggedIn) {
         if (finished) {
-            if (result != null) {
-                result.release();
+            if (err != null) {
+                err.release();
             }
             return;
         }
+        if (loggedIn) {
+            // A polite goodbye: a connection closed without COM_QUIT is an "aborted connection" to the server.
+            send(QUIT);
+        }
+        finish();
+        outcome.answered(err);
+    }
+
+    private void finish() {
         finished = true;
         timer.cancel(false);
         channel.close();
-        done.accept(result);
     }
 
     private final class Handler extends ChannelInboundHandlerAdapter {
@@ -132,10 +172,10 @@ final class SideQuery {
             } else if (!login.done()) {
                 login.onFrame(frame);
             } else if (Packets.firstByte(frame) == Packets.ERR) {
-                finish(frame);
+                answered(frame, true);
             } else {
                 frame.release();
-                finish(null);
+                answered(null, true);
             }
         }
 

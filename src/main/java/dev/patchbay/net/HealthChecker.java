@@ -5,37 +5,52 @@ import dev.patchbay.core.Server;
 import dev.patchbay.core.Service;
 import dev.patchbay.core.ServiceSettings;
 import dev.patchbay.core.Termination;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * TCP connect checks: one self-rescheduling task per checked server on a worker loop (the connect
- * is non-blocking). rise/fall decide when a server changes state; changes are logged and, where a
+ * Server checks: one self-rescheduling task per checked server on a worker loop, running the probe
+ * of the server's check kind (a non-blocking TCP connect here; a MariaDB login is plugged in by the
+ * mariadb package). rise/fall decide when a server changes state; changes are logged and, where a
  * service asks for it, the server's sessions are shut down.
  */
 public final class HealthChecker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("patchbay.health");
 
+    /** One check of one server, started on {@code loop}; reports exactly once, on that loop. */
+    public interface Probe {
+        void run(EventLoop loop, Server server, Server.HealthCheck check, Result result);
+    }
+
+    /** A probe's outcome: {@code ok} and what to show (REST health_check_result, runtime API check_desc). */
+    public interface Result {
+        void report(boolean ok, String description);
+    }
+
     private final Patchbay patchbay;
+    private final Map<Server.CheckKind, Probe> probes = new EnumMap<>(Server.CheckKind.class);
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     /** Servers with a check task running; each check re-reads its server's settings. */
     private final Set<Server> checked = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
     private volatile boolean closed;
 
-    public HealthChecker(Patchbay patchbay) {
+    /** {@code more}: probes for check kinds other than {@code tcp}. */
+    public HealthChecker(Patchbay patchbay, Map<Server.CheckKind, Probe> more) {
         this.patchbay = patchbay;
+        probes.put(Server.CheckKind.TCP, this::connect);
+        probes.putAll(more);
     }
 
     public void start() {
@@ -45,12 +60,12 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     /**
-     * Starts checking {@code s} if it has {@code health_check=tcp} and is not checked yet: for servers
+     * Starts checking {@code s} if it has a health check and is not checked yet: for servers
      * created or changed at run time. A check task ends by itself when its server is destroyed or its
      * check switched off.
      */
     public void watch(Server s) {
-        if (closed || s.retired() || s.healthCheck().kind() != Server.CheckKind.TCP || !checked.add(s)) {
+        if (closed || s.retired() || !probes.containsKey(s.healthCheck().kind()) || !checked.add(s)) {
             return;
         }
         schedule(patchbay.workers().next(), s, 0);
@@ -68,7 +83,8 @@ public final class HealthChecker implements AutoCloseable {
 
     private void check(EventLoop loop, Server s) {
         Server.HealthCheck hc = s.healthCheck();
-        if (s.retired() || hc.kind() != Server.CheckKind.TCP) {
+        Probe probe = probes.get(hc.kind());
+        if (s.retired() || probe == null) {
             checked.remove(s);
             return;
         }
@@ -78,22 +94,39 @@ public final class HealthChecker implements AutoCloseable {
             schedule(loop, s, hc.intervalNanos());
             return;
         }
-        new Bootstrap().group(loop)
-                .channel(patchbay.transport().socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(hc.timeoutNanos())))
-                .handler(new ChannelInboundHandlerAdapter())
-                .connect(s.address())
+        boolean[] reported = {false};
+        try {
+            probe.run(loop, s, hc, (ok, description) -> {
+                if (!reported[0]) {
+                    reported[0] = true;
+                    record(s, ok, description);
+                    schedule(loop, s, Math.max(0, hc.intervalNanos() - (System.nanoTime() - started)));
+                }
+            });
+        } catch (RuntimeException e) {
+            // A probe that throws must not end the server's checks.
+            log.warn("Health check of server {} failed: {}", s.name(), e.toString());
+            if (!reported[0]) {
+                reported[0] = true;
+                record(s, false, e.toString());
+                schedule(loop, s, hc.intervalNanos());
+            }
+        }
+    }
+
+    /** {@code health_check=tcp}: the server accepts a connection within the timeout. */
+    private void connect(EventLoop loop, Server s, Server.HealthCheck hc, Result result) {
+        long started = System.nanoTime();
+        patchbay.transport().connect(loop, s.address(), hc.timeoutNanos(), new ChannelInboundHandlerAdapter())
                 .addListener((ChannelFutureListener) f -> {
                     if (f.isSuccess()) {
                         f.channel().close();
-                        record(s, true, "connect ok in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + "ms");
+                        result.report(true, "connect ok in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + "ms");
                     } else {
                         Throwable c = f.cause();
-                        record(s, false, c instanceof io.netty.channel.ConnectTimeoutException ? "connect timeout"
+                        result.report(false, c instanceof io.netty.channel.ConnectTimeoutException ? "connect timeout"
                                 : String.valueOf(c.getMessage()));
                     }
-                    schedule(loop, s, Math.max(0, hc.intervalNanos() - (System.nanoTime() - started)));
                 });
     }
 

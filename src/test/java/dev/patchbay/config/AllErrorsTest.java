@@ -70,7 +70,7 @@ class AllErrorsTest {
             "test.cnf:8: [db1] port: '0' is not a port number (1-65535)",
             "test.cnf:9: [db1] weight: '1000' is out of range (0-256)",
             "test.cnf:11: [db2] address: is required",
-            "test.cnf:14: [db2] health_check: 'http' is not one of tcp, none",
+            "test.cnf:14: [db2] health_check: 'http' is not one of tcp, mariadb, none",
             "test.cnf:15: [db2] colour: unknown key",
             "test.cnf:22: [rw] router: 'random' is not one of roundrobin, leastconn, source, first, readconnroute",
             "test.cnf:24: [rw] connect_timeout: '10' needs a unit (ms, s, m, h or d), e.g. 10s",

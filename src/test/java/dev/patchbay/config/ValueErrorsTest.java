@@ -3,6 +3,7 @@ package dev.patchbay.config;
 import static dev.patchbay.config.Cfg.assertErrors;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.patchbay.core.Server;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -252,7 +253,7 @@ class ValueErrorsTest {
 
     @Test
     void otherChoices() {
-        assertErrors(server("health_check=http"), "test.cnf:5: [s1] health_check: 'http' is not one of tcp, none");
+        assertErrors(server("health_check=http"), "test.cnf:5: [s1] health_check: 'http' is not one of tcp, mariadb, none");
         assertErrors(global("log_level=verbose"),
                 "test.cnf:2: [patchbay] log_level: 'verbose' is not one of error, warning, notice, info, debug");
         assertErrors("[cli]\ntype=stats_socket\nport=0\nlevel=root\n",
@@ -360,14 +361,49 @@ class ValueErrorsTest {
     void healthCheckTimersMustBePositiveWhenChecking() {
         // Only the key the operator wrote is blamed: the timeout's default follows the interval.
         assertErrors(server("health_check_interval=0"),
-                "test.cnf:5: [s1] health_check_interval: must be more than 0 when health_check=tcp");
+                "test.cnf:5: [s1] health_check_interval: must be more than 0 unless health_check=none");
         assertErrors(server("health_check_timeout=0"),
-                "test.cnf:5: [s1] health_check_timeout: must be more than 0 when health_check=tcp");
+                "test.cnf:5: [s1] health_check_timeout: must be more than 0 unless health_check=none");
         assertErrors(server("health_check=tcp\nhealth_check_interval=0\nhealth_check_timeout=0"),
-                "test.cnf:6: [s1] health_check_interval: must be more than 0 when health_check=tcp",
-                "test.cnf:7: [s1] health_check_timeout: must be more than 0 when health_check=tcp");
+                "test.cnf:6: [s1] health_check_interval: must be more than 0 unless health_check=none",
+                "test.cnf:7: [s1] health_check_timeout: must be more than 0 unless health_check=none");
         PatchbayConfig c = Cfg.parse(server("health_check=none\nhealth_check_interval=0\nhealth_check_timeout=0"));
         assertThat(c.servers().get(0).healthCheck().intervalNanos()).isZero();
+    }
+
+    @Test
+    void mariadbCheckLogin() {
+        assertErrors(server("health_check=mariadb"), "test.cnf:5: [s1] health_check: mariadb needs health_check_user and"
+                + " health_check_password, or a protocol=mariadb service with user and password that lists this server");
+        assertErrors(server("health_check_password=secret"),
+                "test.cnf:5: [s1] health_check_password: is set but health_check_user is not");
+        assertErrors(server("health_check=tcp\nhealth_check_user=monitor"),
+                "test.cnf:6: [s1] health_check_user: applies to health_check=mariadb only");
+        Server.HealthCheck own = Cfg.parse(server("health_check_user=monitor\nhealth_check_password=pw")).servers().get(0).healthCheck();
+        assertThat(own.kind()).isEqualTo(Server.CheckKind.MARIADB);
+        assertThat(own.user()).isEqualTo("monitor");
+        assertThat(own.password()).isEqualTo("pw");
+        assertThat(own.toString()).doesNotContain("pw");
+    }
+
+    @Test
+    void serversOfMariaDbServicesAreCheckedWithTheServiceAccount() {
+        String ini = "[svc]\ntype=service\nservers=s1,s2\nuser=pb\npassword=pbpw\n\n"
+                + "[db]\ntype=listener\nservice=svc\nprotocol=mariadb\nport=0\n\n"
+                + "[tcpsvc]\ntype=service\nservers=s3\n\n[t]\ntype=listener\nservice=tcpsvc\nport=0\n\n"
+                + "[s1]\ntype=server\naddress=127.0.0.1\nport=3306\n\n"
+                + "[s2]\ntype=server\naddress=127.0.0.1\nport=3307\nhealth_check=tcp\n\n"
+                + "[s3]\ntype=server\naddress=127.0.0.1\nport=3308\n";
+        PatchbayConfig c = Cfg.parse(ini);
+        Server.HealthCheck s1 = c.servers().stream().filter(s -> s.name().equals("s1")).findFirst().orElseThrow().healthCheck();
+        assertThat(s1.kind()).isEqualTo(Server.CheckKind.MARIADB);
+        assertThat(s1.user()).isEqualTo("pb");
+        assertThat(s1.password()).isEqualTo("pbpw");
+        // an explicit choice stays, and servers of TCP services keep the connect check
+        assertThat(c.servers().stream().filter(s -> s.name().equals("s2")).findFirst().orElseThrow().healthCheck().kind())
+                .isEqualTo(Server.CheckKind.TCP);
+        assertThat(c.servers().stream().filter(s -> s.name().equals("s3")).findFirst().orElseThrow().healthCheck().kind())
+                .isEqualTo(Server.CheckKind.TCP);
     }
 
     @Test

@@ -235,6 +235,9 @@ final class ObjectsResource {
         Server.HealthCheck hc = s.healthCheck();
         if (hc != null) {
             p.put("health_check", hc.kind().name().toLowerCase(Locale.ROOT));
+            if (hc.kind() == Server.CheckKind.MARIADB) {
+                p.put("health_check_user", hc.user()); // never the password, as for services
+            }
             p.put("health_check_interval", ms(hc.intervalNanos()));
             p.put("health_check_timeout", ms(hc.timeoutNanos()));
             p.put("rise", hc.rise());

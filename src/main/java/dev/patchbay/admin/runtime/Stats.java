@@ -232,6 +232,7 @@ final class Stats {
             }
             for (Server s : svc.servers()) {
                 boolean checked = s.healthCheck().kind() != Server.CheckKind.NONE;
+                boolean l7 = s.healthCheck().kind() == Server.CheckKind.MARIADB;
                 boolean up = s.health() == Server.Health.UP;
                 int admin = s.adminState() == Server.AdminState.MAINTENANCE ? 0x01
                         : s.adminState() == Server.AdminState.DRAIN ? 0x08 : 0;
@@ -244,8 +245,9 @@ final class Stats {
                         .append(' ').append(admin)
                         .append(' ').append(s.weight()).append(' ').append(s.initialWeight())
                         .append(' ').append(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.healthChangedNanos()))
-                        // HCHK_STATUS_L4OK=5, L4CON=7, UNKNOWN=0; CHK_RES_PASSED=3, FAILED=2, UNKNOWN=0
-                        .append(' ').append(!checked ? 0 : up ? 5 : 7)
+                        // HAProxy's HCHK_STATUS_L4OK=5, L4CON=7, L7OKD=14, L7STS=16, UNKNOWN=0;
+                        // CHK_RES_PASSED=3, FAILED=2, UNKNOWN=0
+                        .append(' ').append(!checked ? 0 : l7 ? (up ? 14 : 16) : up ? 5 : 7)
                         .append(' ').append(!checked ? 0 : up ? 3 : 2)
                         .append(' ').append(checked && up ? rise + fall - 1 : 0)
                         // CHK_ST_CONFIGURED|CHK_ST_ENABLED
@@ -342,7 +344,8 @@ final class Stats {
         r.put("lbtot", s.totalConnections());
         r.put("type", 2);
         if (s.healthCheck().kind() != Server.CheckKind.NONE) {
-            r.put("check_status", s.health() == Server.Health.UP ? "L4OK" : "L4CON");
+            boolean l7 = s.healthCheck().kind() == Server.CheckKind.MARIADB;
+            r.put("check_status", s.health() == Server.Health.UP ? (l7 ? "L7OK" : "L4OK") : (l7 ? "L7STS" : "L4CON"));
             r.put("check_desc", s.lastCheckResult().replace(',', ';'));
             r.put("check_rise", s.healthCheck().rise());
             r.put("check_fall", s.healthCheck().fall());
