@@ -154,7 +154,11 @@ public final class Patchbay implements AutoCloseable {
     /** Resolved when the server is created, off every event loop. The address stays as configured for display. */
     static InetSocketAddress resolve(String host, int port) {
         try {
-            return new InetSocketAddress(InetAddress.getByName(host), port);
+            // The configured text stays the address's host name, also for an IP literal (whose address then
+            // prints as "10.0.0.1/10.0.0.1:3306", as a name's does as "db1/10.0.0.1:3306"). This matters per
+            // connection: Netty names a connected channel's peer with the requested address's host string,
+            // which for an address without a host name is a new String (56 bytes of every idle session's heap).
+            return new InetSocketAddress(InetAddress.getByAddress(host, InetAddress.getByName(host).getAddress()), port);
         } catch (UnknownHostException e) {
             log.warn("Server address '{}' does not resolve now; connections will fail until it does", host);
             return InetSocketAddress.createUnresolved(host, port);

@@ -90,11 +90,12 @@ public final class Session {
     private volatile SessionTrace trace;
     @SuppressWarnings("unused") private long cpuNanos;
     /**
-     * I/O events per 2-second bucket over the last 32 s, for MaxScale's {@code io_activity}: each slot
-     * packs the bucket number (high 40 bits) and its count (low 24 bits). Written by the event loop
-     * only; readers tolerate a bucket being reset under them.
+     * I/O events per bucket of 2^32 ns (4.3 s), a ring of the last 8 buckets, for MaxScale's {@code io_activity};
+     * {@link #ioBucket} is the bucket of the latest event. Written by the event loop only; readers tolerate a
+     * bucket being reset under them. (An array of 8 ints: 48 bytes of every session's heap.)
      */
-    private final long[] ioBuckets = new long[16];
+    private final int[] ioCounts = new int[8];
+    private volatile long ioBucket;
 
     @SuppressWarnings("unused") private long bytesFromClient;
     @SuppressWarnings("unused") private long bytesFromServer;
@@ -301,21 +302,26 @@ public final class Session {
     // ---- counters (single writer: the event loop) -----------------------------------------
 
     private void bookIo(long nowNanos) {
-        long bucket = nowNanos >>> 31; // about 2.1 s
-        int i = (int) (bucket & 15);
-        long slot = ioBuckets[i];
-        ioBuckets[i] = (slot >>> 24) == bucket ? slot + 1 : (bucket << 24) | 1;
+        long bucket = nowNanos >>> 32;
+        long latest = ioBucket;
+        if (bucket > latest) {
+            // the buckets passed since the latest event had none
+            for (long b = Math.max(latest + 1, bucket - 7); b <= bucket; b++) {
+                ioCounts[(int) (b & 7)] = 0;
+            }
+            ioBucket = bucket;
+        } else if (latest - bucket > 7) {
+            return; // a time older than the ring (callers pass a time taken a little earlier)
+        }
+        ioCounts[(int) (bucket & 7)]++;
     }
 
-    /** I/O events of this session in about the last 30 seconds (MaxScale's {@code io_activity}). */
+    /** I/O events of this session in the last 26 to 30 seconds (MaxScale's {@code io_activity}). */
     public int ioActivity() {
-        long bucket = System.nanoTime() >>> 31;
+        long latest = ioBucket;
         int n = 0;
-        for (long slot : ioBuckets) {
-            long age = bucket - (slot >>> 24);
-            if (slot != 0 && age >= 0 && age < 15) {
-                n += (int) (slot & 0xFFFFFF);
-            }
+        for (long b = Math.max(latest - 7, (System.nanoTime() >>> 32) - 6); b <= latest; b++) {
+            n += ioCounts[(int) (b & 7)];
         }
         return n;
     }
