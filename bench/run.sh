@@ -14,7 +14,7 @@
 #
 # Usage: bench/run.sh [--quick] [--patchbay-only|--haproxy-only] [--threads N]
 #                     [--jvm-opts "..."] [--idle-steps 1000,2000,...]
-#                     [--duration S] [--rounds R] [--latency-conns N]
+#                     [--duration S] [--warmup S] [--rounds R] [--latency-conns N]
 #                     [--wait-quiet SECONDS] [--nice N] [--tests tput,rate,rtt,idle,sessloop]
 #                     [--build] [--no-install]
 #                     [--out DIR] [--jar PATH]
@@ -55,6 +55,7 @@ while [[ $# -gt 0 ]]; do
     --jvm-opts=*) JVM_OPTS=${1#*=} ;;
     --idle-steps) IDLE_STEPS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
+    --warmup) WARMUP=$2; shift ;;
     --rounds) ROUNDS=$2; shift ;;
     --latency-conns) LAT_CONNS=$2; shift ;;
     --port-base) PORT_BASE=$2; shift ;;
@@ -72,10 +73,10 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $QUICK == 1 ]]; then
-  T_IPERF=${DURATION:-2}; T_WRK=${DURATION:-3}; T_RTT=${DURATION:-2}; T_WARM=2; ROUNDS=${ROUNDS:-1}
+  T_IPERF=${DURATION:-2}; T_WRK=${DURATION:-3}; T_RTT=${DURATION:-2}; T_WARM=${WARMUP:-2}; ROUNDS=${ROUNDS:-1}
   IDLE_STEPS=${IDLE_STEPS:-500,1000,1500,2000}; SETTLE=1
 else
-  T_IPERF=${DURATION:-3}; T_WRK=${DURATION:-5}; T_RTT=${DURATION:-3}; T_WARM=5; ROUNDS=${ROUNDS:-3}
+  T_IPERF=${DURATION:-3}; T_WRK=${DURATION:-5}; T_RTT=${DURATION:-3}; T_WARM=${WARMUP:-5}; ROUNDS=${ROUNDS:-3}
   IDLE_STEPS=${IDLE_STEPS:-500,1000,1500,2000,2500,3000,3500,4000}; SETTLE=2
 fi
 

@@ -16,9 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every protocol's listener does alike: accept onto the worker loops with reads off (nothing is
- * read before the session is ready for it), bind with a clear error, report its address, close.
- * Subclasses build each client's pipeline.
+ * What every protocol's listener does alike: accept onto the worker loops with reads off unless the
+ * protocol turns them on (nothing is read before the session is ready for it), bind with a clear error,
+ * report its address, close. Subclasses build each client's pipeline.
  */
 public abstract class SocketListener implements BoundListener {
     private static final Logger log = LoggerFactory.getLogger(SocketListener.class);

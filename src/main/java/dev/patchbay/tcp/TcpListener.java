@@ -19,6 +19,11 @@ public final class TcpListener extends SocketListener {
     protected void configure(ServerBootstrap b) {
         // Half-closes are relayed, not treated as a close.
         b.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        // The client is read from accept on, while the backend connects: a request that came with the
+        // connection (HTTP) is then sent the moment the connect completes, one event-loop pass earlier, and
+        // the server's wake-up for the connection is often its wake-up for the request too. TcpSession holds
+        // what arrives early, up to EARLY_LIMIT.
+        b.childOption(ChannelOption.AUTO_READ, true);
     }
 
     @Override

@@ -44,10 +44,12 @@ final class TcpSession extends ProxiedSession implements LiveSession {
     private boolean flushClient;
     private Cause firstShut;
     /**
-     * Client bytes read before the backend is connected. Reads are off until then, but epoll still
-     * reads when the client half-closes (RDHUP), so a request and its FIN can arrive early.
+     * Client bytes read before the backend is connected (the client is read from accept on, see
+     * TcpListener), sent when it is; past {@link #EARLY_LIMIT} bytes, client reads pause until then.
      */
     private ArrayDeque<ByteBuf> early;
+    private int earlyBytes;
+    static final int EARLY_LIMIT = 64 * 1024;
     /** The session's filters (session-level, then the service's), null while it has none. */
     private TcpFilterChain filters;
     /** Restart: a new backend connection swapped in at an idle moment (created on first use). */
@@ -117,6 +119,7 @@ final class TcpSession extends ProxiedSession implements LiveSession {
         }
         if (!session.hasFlag(Session.CLIENT_INPUT_SHUT)) {
             client.config().setAutoRead(true);
+            session.setFlag(Session.CLIENT_READ_PAUSED, false);
         }
         backend.config().setAutoRead(true);
     }
@@ -160,6 +163,11 @@ final class TcpSession extends ProxiedSession implements LiveSession {
                 early = new ArrayDeque<>(2);
             }
             early.add(buf);
+            earlyBytes += buf.readableBytes();
+            if (earlyBytes >= EARLY_LIMIT && client.config().isAutoRead()) {
+                client.config().setAutoRead(false);
+                session.setFlag(Session.CLIENT_READ_PAUSED, true);
+            }
             return;
         }
         dst.write(buf, dst.voidPromise());

@@ -177,6 +177,39 @@ class TcpPolicyTest {
     }
 
     @Test
+    void aWaitingSessionReadsAheadOnlyUpToTheEarlyLimitThenRelaysEverything() throws Exception {
+        TestBackend echo = track(TestBackend.start("e", TestBackend.Mode.ECHO));
+        Patchbay p = track(Proxy.start(server("s1", echo.port()).replace("health_check=none", "health_check=none\nmax_connections=1")
+                + "[svc]\ntype=service\nservers=s1\nqueue_timeout=20s\n\n" + listener()));
+        Socket first = track(connect(p, "l1"));
+        ping(first);
+        Socket second = track(connect(p, "l1"));
+        byte[] data = new byte[1 << 20];
+        new java.util.Random(7).nextBytes(data);
+        CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+            try {
+                second.getOutputStream().write(data);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        await().until(() -> p.sessions().size() == 2);
+        Session queued = p.sessions().snapshot().get(1);
+        // Read from accept on, while waiting for a slot, but only up to the limit (plus the read that crossed it).
+        await().until(() -> queued.hasFlag(Session.CLIENT_READ_PAUSED));
+        long early = queued.bytesFromClient();
+        assertThat(early).isBetween((long) TcpSession.EARLY_LIMIT, TcpSession.EARLY_LIMIT + 64L * 1024);
+        Thread.sleep(300);
+        assertThat(queued.bytesFromClient()).isEqualTo(early);
+        assertThat(queued.state()).isInstanceOf(SessionState.Queued.class);
+        first.close();
+        byte[] back = second.getInputStream().readNBytes(data.length);
+        writing.get(10, TimeUnit.SECONDS);
+        assertThat(back).isEqualTo(data);
+        assertThat(queued.hasFlag(Session.CLIENT_READ_PAUSED)).isFalse();
+    }
+
+    @Test
     void queueTimeoutEndsAWaitingSession() throws Exception {
         TestBackend echo = track(TestBackend.start("e", TestBackend.Mode.ECHO));
         Patchbay p = track(Proxy.start(server("s1", echo.port()).replace("health_check=none", "health_check=none\nmax_connections=1")
