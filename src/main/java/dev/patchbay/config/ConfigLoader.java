@@ -848,10 +848,10 @@ public final class ConfigLoader {
     }
 
     /**
-     * Settles a server's check kind and login. A server listed by a service that a {@code protocol=mariadb}
-     * listener uses, or that sets {@code health_check_user}, is checked with a MariaDB login by default,
-     * with its service's account unless {@code health_check_user} is set: a bare TCP connect is an aborted handshake to MariaDB, and
-     * {@code max_connect_errors} of those in a row block the proxy's host.
+     * Settles a server's check kind and login. Without {@code health_check}, a server that sets
+     * {@code health_check_user}, or that a service behind a {@code protocol=mariadb} listener lists, is
+     * checked with a MariaDB login (its own account, else that service's): to MariaDB a bare TCP connect
+     * is an aborted handshake, and {@code max_connect_errors} of those in a row block the proxy's host.
      */
     private static PatchbayConfig.ServerConfig withCheckLogin(PatchbayConfig.ServerConfig sc,
                                                               List<PatchbayConfig.ServiceConfig> services,
