@@ -34,8 +34,13 @@ public final class MariaDbService implements AutoCloseable {
         this.accounts = new AccountLoader(service.name(), service::servers, settings.user(), settings.password(),
                 settings.usersFile(), settings.usersRefreshTimeNanos(), settings.usersRefreshIntervalNanos(),
                 service.settings().connectTimeoutNanos(), this::versionSeen);
+        this.backendSsl = newBackendSsl();
+    }
+
+    /** A client context for servers with {@code ssl=true}: certificates are not verified (see docs/mariadb.md). */
+    static SslContext newBackendSsl() {
         try {
-            this.backendSsl = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+            return SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
         } catch (SSLException e) {
             throw new IllegalStateException("TLS is not available: " + e.getMessage(), e);
         }

@@ -10,12 +10,9 @@ import dev.patchbay.net.HealthChecker;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 
 /**
  * {@code health_check=mariadb}: logs into the server with the check's account (TLS when the server
@@ -68,15 +65,11 @@ public final class ServerCheck implements HealthChecker.Probe {
                 }).start();
     }
 
-    /** Servers with {@code ssl=true}: certificates are not verified, as for sessions (docs/mariadb.md). */
+    /** For servers with {@code ssl=true}, made on first use. */
     private SslContext tls() {
         SslContext c = tls;
         if (c == null) {
-            try {
-                c = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-            } catch (SSLException e) {
-                throw new IllegalStateException("TLS is not available: " + e.getMessage(), e);
-            }
+            c = MariaDbService.newBackendSsl();
             tls = c;
         }
         return c;

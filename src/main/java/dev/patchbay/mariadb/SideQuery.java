@@ -8,6 +8,7 @@ import dev.patchbay.mariadb.protocol.PacketDecoder;
 import dev.patchbay.mariadb.protocol.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -86,7 +87,7 @@ final class SideQuery {
     void start() {
         timer = loop.schedule(() -> fail("no answer from server " + server.name() + " within "
                 + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"), timeoutNanos, TimeUnit.NANOSECONDS);
-        var connected = patchbay.transport().connect(loop, server.address(), timeoutNanos, new ChannelInitializer<Channel>() {
+        ChannelFuture connected = patchbay.transport().connect(loop, server.address(), timeoutNanos, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast(PacketDecoder.NAME, new PacketDecoder());

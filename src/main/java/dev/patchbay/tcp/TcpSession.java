@@ -119,7 +119,9 @@ final class TcpSession extends ProxiedSession implements LiveSession {
         }
         if (!session.hasFlag(Session.CLIENT_INPUT_SHUT)) {
             client.config().setAutoRead(true);
-            session.setFlag(Session.CLIENT_READ_PAUSED, false);
+            if (session.hasFlag(Session.CLIENT_READ_PAUSED)) {
+                session.setFlag(Session.CLIENT_READ_PAUSED, false); // paused at EARLY_LIMIT
+            }
         }
         backend.config().setAutoRead(true);
     }
