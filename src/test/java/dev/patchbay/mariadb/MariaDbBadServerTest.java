@@ -1,5 +1,6 @@
 package dev.patchbay.mariadb;
 
+import static dev.patchbay.mariadb.FakeServer.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -11,25 +12,21 @@ import dev.patchbay.mariadb.protocol.Capabilities;
 import dev.patchbay.mariadb.protocol.InitialHandshake;
 import dev.patchbay.mariadb.protocol.NativePassword;
 import dev.patchbay.mariadb.protocol.Packets;
+import dev.patchbay.testing.Closer;
 import dev.patchbay.testing.Proxy;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Malformed packets from the server side, from a fake server: Patchbay gives the client a clear
@@ -38,38 +35,15 @@ import org.junit.jupiter.api.Test;
 class MariaDbBadServerTest {
     enum Mode { TRUNCATED_HANDSHAKE, BAD_RESULT, GOOD }
 
-    private final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : toClose) {
-            c.close();
-        }
-    }
-
-    /** A fake server: a handshake, OK to any login, then per mode. One thread per connection. */
+    /** A fake server: a handshake, OK to any login, then per mode. */
     private int fakeServer(Mode mode) throws IOException {
-        ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        toClose.add(ss);
-        Thread t = new Thread(() -> {
-            while (!ss.isClosed()) {
-                try {
-                    Socket s = ss.accept();
-                    toClose.add(s);
-                    Thread c = new Thread(() -> serve(s, mode));
-                    c.setDaemon(true);
-                    c.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        return ss.getLocalPort();
+        return FakeServer.start(closer, s -> serve(s, mode));
     }
 
-    private static void serve(Socket s, Mode mode) {
+    private static void serve(Socket s, Mode mode) throws IOException {
         try (s) {
             OutputStream out = s.getOutputStream();
             DataInputStream in = new DataInputStream(s.getInputStream());
@@ -97,15 +71,7 @@ class MariaDbBadServerTest {
                     write(out, Packets.ok(Unpooled.buffer().alloc(), 1, 2));
                 }
             }
-        } catch (IOException e) {
-            // client gone
         }
-    }
-
-    private static void write(OutputStream out, ByteBuf frame) throws IOException {
-        out.write(ByteBufUtil.getBytes(frame));
-        out.flush();
-        frame.release();
     }
 
     private static byte[] read(DataInputStream in) throws IOException {
@@ -118,7 +84,7 @@ class MariaDbBadServerTest {
 
     private Patchbay start(int port) throws Exception {
         Path users = Files.createTempFile("patchbay-users", ".json");
-        toClose.add(() -> Files.deleteIfExists(users));
+        closer.track(() -> Files.deleteIfExists(users));
         String hash = "*" + java.util.HexFormat.of().withUpperCase().formatHex(
                 NativePassword.sha1(NativePassword.sha1("pw".getBytes())));
         Files.writeString(users, "{\"user\": [{\"user\": \"u\", \"host\": \"%\", \"password\": \"" + hash
@@ -126,8 +92,7 @@ class MariaDbBadServerTest {
         Patchbay p = Proxy.start("[s]\ntype=server\naddress=127.0.0.1\nport=" + port + "\nhealth_check=none\n\n"
                 + "[svc]\ntype=service\nservers=s\nretries=0\nusers_file=" + users + "\n\n"
                 + "[db]\ntype=listener\nservice=svc\nprotocol=mariadb\naddress=127.0.0.1\nport=0\n");
-        toClose.add(0, p);
-        return p;
+        return closer.track(p);
     }
 
     @Test

@@ -1,31 +1,26 @@
 package dev.patchbay.mariadb;
 
+import static dev.patchbay.mariadb.FakeServer.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.patchbay.Patchbay;
 import dev.patchbay.core.Server;
 import dev.patchbay.mariadb.protocol.Packets;
+import dev.patchbay.testing.Closer;
 import dev.patchbay.testing.MariaDbServer;
 import dev.patchbay.testing.Proxy;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code health_check=mariadb} against the real server: a login and COM_PING with a clean COM_QUIT, so
@@ -38,7 +33,8 @@ class MariaDbHealthCheckTest {
     private static final String CHECK_PASSWORD = "pbcheck-pw";
 
     private static MariaDbServer db;
-    private final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     @BeforeAll
     static void accounts() throws Exception {
@@ -48,17 +44,10 @@ class MariaDbHealthCheckTest {
                 "SET GLOBAL userstat=ON");
     }
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : toClose) {
-            c.close();
-        }
-    }
-
     private Patchbay start(String serverLines) throws Exception {
         Patchbay p = Proxy.start(MariaDbFixture.config(db, "", "")
                 .replace("health_check=none\n", serverLines + "health_check_interval=100ms\nhealth_check_timeout=300ms\n"));
-        toClose.add(p::close);
+        closer.track(p);
         return p;
     }
 
@@ -128,9 +117,9 @@ class MariaDbHealthCheckTest {
 
     @Test
     void serverErrorsSilenceAndClosedPortsAreDescribed() throws Exception {
-        int blocked = fakeServer(out -> write(out, Packets.err(Unpooled.buffer().alloc(), 0, 1129, "HY000",
+        int blocked = FakeServer.start(closer, s -> write(s.getOutputStream(), Packets.err(Unpooled.buffer().alloc(), 0, 1129, "HY000",
                 "Host '127.0.0.1' is blocked because of many connection errors; unblock with 'mariadb-admin flush-hosts'")));
-        int silent = fakeServer(out -> { });
+        int silent = FakeServer.start(closer, s -> { });
         int closed;
         try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = ss.getLocalPort();
@@ -139,7 +128,7 @@ class MariaDbHealthCheckTest {
                 + serverSection("blocked", blocked) + serverSection("silent", silent) + serverSection("closed", closed)
                 + "[svc]\ntype=service\nservers=blocked,silent,closed\nuser=u\npassword=pw\n\n"
                 + "[db]\ntype=listener\nservice=svc\nprotocol=mariadb\naddress=127.0.0.1\nport=0\n");
-        toClose.add(p::close);
+        closer.track(p);
         await().atMost(Duration.ofSeconds(10)).until(() -> p.servers().values().stream().allMatch(s -> s.health() == Server.Health.DOWN));
         assertThat(p.servers().get("blocked").lastCheckResult()).isEqualTo("error 1129: Host '127.0.0.1' is blocked because"
                 + " of many connection errors; unblock with 'mariadb-admin flush-hosts'");
@@ -151,35 +140,5 @@ class MariaDbHealthCheckTest {
     private static String serverSection(String name, int port) {
         return "[" + name + "]\ntype=server\naddress=127.0.0.1\nport=" + port
                 + "\nhealth_check_interval=100ms\nhealth_check_timeout=300ms\nfall=1\n\n";
-    }
-
-    private interface Greeting {
-        void send(OutputStream out) throws IOException;
-    }
-
-    /** Accepts connections, sends {@code greeting}, then holds them open until the test ends. */
-    private int fakeServer(Greeting greeting) throws IOException {
-        ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        toClose.add(ss);
-        Thread t = new Thread(() -> {
-            while (!ss.isClosed()) {
-                try {
-                    Socket s = ss.accept();
-                    toClose.add(s);
-                    greeting.send(s.getOutputStream());
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        return ss.getLocalPort();
-    }
-
-    private static void write(OutputStream out, ByteBuf frame) throws IOException {
-        out.write(ByteBufUtil.getBytes(frame));
-        out.flush();
-        frame.release();
     }
 }

@@ -1,18 +1,18 @@
 package dev.patchbay.tcp;
 
+import static dev.patchbay.testing.Bytes.random;
 import static dev.patchbay.testing.Proxy.connect;
 import static dev.patchbay.testing.Proxy.listener;
 import static dev.patchbay.testing.Proxy.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.patchbay.Patchbay;
 import dev.patchbay.core.Server;
 import dev.patchbay.core.Session;
 import dev.patchbay.core.SessionState;
+import dev.patchbay.testing.Closer;
+import dev.patchbay.testing.LogCapture;
 import dev.patchbay.testing.Proxy;
 import dev.patchbay.testing.TestBackend;
 import java.io.IOException;
@@ -25,41 +25,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Timeouts, retries and redispatch, max_connections, health checks and graceful stop, on real sockets. */
 @Timeout(60)
 class TcpPolicyTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final ListAppender<ILoggingEvent> accessLog = new ListAppender<>();
-
-    @BeforeEach
-    void captureAccessLog() {
-        accessLog.start();
-        ((Logger) LoggerFactory.getLogger("patchbay.access")).addAppender(accessLog);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        ((Logger) LoggerFactory.getLogger("patchbay.access")).detachAppender(accessLog);
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
-    }
-
-
-    private List<String> accessLines() {
-        return accessLog.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
+    @RegisterExtension
+    final LogCapture accessLog = new LogCapture("patchbay.access");
 
     private static void ping(Socket s) throws IOException {
         s.getOutputStream().write('x');
@@ -75,8 +51,8 @@ class TcpPolicyTest {
 
     @Test
     void clientTimeoutClosesAnIdleClient() throws Exception {
-        TestBackend echo = track(TestBackend.start("e", TestBackend.Mode.ECHO));
-        Patchbay p = track(Proxy.start(server("s1", echo.port())
+        TestBackend echo = closer.track(TestBackend.start("e", TestBackend.Mode.ECHO));
+        Patchbay p = closer.track(Proxy.start(server("s1", echo.port())
                 + "[svc]\ntype=service\nservers=s1\nclient_timeout=300ms\n\n" + listener()));
         try (Socket s = connect(p, "l1")) {
             ping(s);
@@ -84,13 +60,13 @@ class TcpPolicyTest {
             assertThat(session.timers().clientIdle()).isNotEqualTo(Session.Timers.NEVER);
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
-        await().until(() -> accessLines().stream().anyMatch(l -> l.contains("termination=\"client timeout\"")));
+        await().until(() -> accessLog.lines().stream().anyMatch(l -> l.contains("termination=\"client timeout\"")));
     }
 
     @Test
     void activityKeepsTheClientTimeoutAway() throws Exception {
-        TestBackend echo = track(TestBackend.start("e", TestBackend.Mode.ECHO));
-        Patchbay p = track(Proxy.start(server("s1", echo.port())
+        TestBackend echo = closer.track(TestBackend.start("e", TestBackend.Mode.ECHO));
+        Patchbay p = closer.track(Proxy.start(server("s1", echo.port())
                 + "[svc]\ntype=service\nservers=s1\nclient_timeout=400ms\n\n" + listener()));
         try (Socket s = connect(p, "l1")) {
             for (int i = 0; i < 8; i++) {
@@ -103,20 +79,20 @@ class TcpPolicyTest {
 
     @Test
     void serverTimeoutClosesWhenTheBackendIsSilent() throws Exception {
-        TestBackend silent = track(TestBackend.start("quiet", TestBackend.Mode.SILENT));
-        Patchbay p = track(Proxy.start(server("s1", silent.port())
+        TestBackend silent = closer.track(TestBackend.start("quiet", TestBackend.Mode.SILENT));
+        Patchbay p = closer.track(Proxy.start(server("s1", silent.port())
                 + "[svc]\ntype=service\nservers=s1\nserver_timeout=300ms\n\n" + listener()));
         try (Socket s = connect(p, "l1")) {
             s.getOutputStream().write("anyone?".getBytes());
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
-        await().until(() -> accessLines().stream().anyMatch(l -> l.contains("termination=\"server timeout\"")));
+        await().until(() -> accessLog.lines().stream().anyMatch(l -> l.contains("termination=\"server timeout\"")));
     }
 
     @Test
     void connectTimeoutRetriesThenFails() throws Exception {
         // A listening socket whose accept queue is full drops further SYNs: connects hang.
-        ServerSocket full = track(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+        ServerSocket full = closer.track(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
         List<Socket> fillers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             Socket f = new Socket();
@@ -125,9 +101,9 @@ class TcpPolicyTest {
             } catch (IOException e) {
                 // queue already full
             }
-            fillers.add(track(f));
+            fillers.add(closer.track(f));
         }
-        Patchbay p = track(Proxy.start(server("s1", full.getLocalPort())
+        Patchbay p = closer.track(Proxy.start(server("s1", full.getLocalPort())
                 + "[svc]\ntype=service\nservers=s1\nconnect_timeout=200ms\nretries=2\n\n" + listener()));
         long t0 = System.nanoTime();
         try (Socket s = connect(p, "l1")) {
@@ -135,7 +111,7 @@ class TcpPolicyTest {
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertThat(ms).isGreaterThanOrEqualTo(550); // three attempts of 200 ms
-        await().until(() -> accessLines().stream().anyMatch(l -> l.contains("retries=2")
+        await().until(() -> accessLog.lines().stream().anyMatch(l -> l.contains("retries=2")
                 && l.contains("termination=\"connect failure (s1: connect timeout)\"")));
         assertThat(p.servers().get("s1").connectFailures()).isEqualTo(3);
         assertThat(p.servers().get("s1").connections()).isZero();
@@ -143,8 +119,8 @@ class TcpPolicyTest {
 
     @Test
     void refusedConnectIsRedispatchedToAnotherServer() throws Exception {
-        TestBackend good = track(TestBackend.start("good", TestBackend.Mode.ECHO));
-        Patchbay p = track(Proxy.start(server("dead", deadPort()) + server("good", good.port())
+        TestBackend good = closer.track(TestBackend.start("good", TestBackend.Mode.ECHO));
+        Patchbay p = closer.track(Proxy.start(server("dead", deadPort()) + server("good", good.port())
                 + "[svc]\ntype=service\nrouter=first\nservers=dead,good\nretries=1\n\n" + listener()));
         try (Socket s = connect(p, "l1")) {
             ping(s);
@@ -156,14 +132,19 @@ class TcpPolicyTest {
         assertThat(p.servers().get("dead").connections()).isZero();
     }
 
+    /** An echo server that takes one connection at a time; sessions beyond it queue for {@code queueTimeout}. */
+    private Patchbay oneSlotEchoProxy(String queueTimeout) throws Exception {
+        TestBackend echo = closer.track(TestBackend.start("e", TestBackend.Mode.ECHO));
+        return closer.track(Proxy.start(server("s1", echo.port()).replace("health_check=none", "health_check=none\nmax_connections=1")
+                + "[svc]\ntype=service\nservers=s1\nqueue_timeout=" + queueTimeout + "\n\n" + listener()));
+    }
+
     @Test
     void serverMaxConnectionsQueuesUntilASlotFrees() throws Exception {
-        TestBackend echo = track(TestBackend.start("e", TestBackend.Mode.ECHO));
-        Patchbay p = track(Proxy.start(server("s1", echo.port()).replace("health_check=none", "health_check=none\nmax_connections=1")
-                + "[svc]\ntype=service\nservers=s1\nqueue_timeout=10s\n\n" + listener()));
-        Socket first = track(connect(p, "l1"));
+        Patchbay p = oneSlotEchoProxy("10s");
+        Socket first = closer.track(connect(p, "l1"));
         ping(first);
-        Socket second = track(connect(p, "l1"));
+        Socket second = closer.track(connect(p, "l1"));
         second.getOutputStream().write('y');
         await().until(() -> p.sessions().size() == 2);
         Session queued = p.sessions().snapshot().get(1);
@@ -178,14 +159,11 @@ class TcpPolicyTest {
 
     @Test
     void aWaitingSessionReadsAheadOnlyUpToTheEarlyLimitThenRelaysEverything() throws Exception {
-        TestBackend echo = track(TestBackend.start("e", TestBackend.Mode.ECHO));
-        Patchbay p = track(Proxy.start(server("s1", echo.port()).replace("health_check=none", "health_check=none\nmax_connections=1")
-                + "[svc]\ntype=service\nservers=s1\nqueue_timeout=20s\n\n" + listener()));
-        Socket first = track(connect(p, "l1"));
+        Patchbay p = oneSlotEchoProxy("20s");
+        Socket first = closer.track(connect(p, "l1"));
         ping(first);
-        Socket second = track(connect(p, "l1"));
-        byte[] data = new byte[1 << 20];
-        new java.util.Random(7).nextBytes(data);
+        Socket second = closer.track(connect(p, "l1"));
+        byte[] data = random(1 << 20, 7);
         CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
             try {
                 second.getOutputStream().write(data);
@@ -211,31 +189,29 @@ class TcpPolicyTest {
 
     @Test
     void queueTimeoutEndsAWaitingSession() throws Exception {
-        TestBackend echo = track(TestBackend.start("e", TestBackend.Mode.ECHO));
-        Patchbay p = track(Proxy.start(server("s1", echo.port()).replace("health_check=none", "health_check=none\nmax_connections=1")
-                + "[svc]\ntype=service\nservers=s1\nqueue_timeout=300ms\n\n" + listener()));
-        Socket first = track(connect(p, "l1"));
+        Patchbay p = oneSlotEchoProxy("300ms");
+        Socket first = closer.track(connect(p, "l1"));
         ping(first);
         try (Socket second = connect(p, "l1")) {
             assertThat(second.getInputStream().read()).isEqualTo(-1);
         }
-        await().until(() -> accessLines().stream().anyMatch(l -> l.contains("queue timeout")));
+        await().until(() -> accessLog.lines().stream().anyMatch(l -> l.contains("queue timeout")));
         assertThat(p.services().get("svc").queued()).isZero();
     }
 
     @Test
     void serviceMaxConnectionsRefusesWhenConfigured() throws Exception {
-        TestBackend echo = track(TestBackend.start("e", TestBackend.Mode.ECHO));
-        Patchbay p = track(Proxy.start(server("s1", echo.port())
+        TestBackend echo = closer.track(TestBackend.start("e", TestBackend.Mode.ECHO));
+        Patchbay p = closer.track(Proxy.start(server("s1", echo.port())
                 + "[svc]\ntype=service\nservers=s1\nmax_connections=2\nwhen_full=refuse\n\n" + listener()));
-        Socket a = track(connect(p, "l1"));
-        Socket b = track(connect(p, "l1"));
+        Socket a = closer.track(connect(p, "l1"));
+        Socket b = closer.track(connect(p, "l1"));
         ping(a);
         ping(b);
         try (Socket c = connect(p, "l1")) {
             assertThat(c.getInputStream().read()).isEqualTo(-1);
         }
-        await().until(() -> accessLines().stream().anyMatch(
+        await().until(() -> accessLog.lines().stream().anyMatch(
                 l -> l.contains("refused: max_connections (service svc is at max_connections)")));
         assertThat(p.services().get("svc").refused()).isEqualTo(1);
         a.close();
@@ -249,16 +225,16 @@ class TcpPolicyTest {
     void healthCheckMarksDownAndUpAndNewSessionsAvoidDownServers() throws Exception {
         TestBackend a = TestBackend.start("a", TestBackend.Mode.HELLO);
         int aPort = a.port();
-        TestBackend b = track(TestBackend.start("b", TestBackend.Mode.HELLO));
+        TestBackend b = closer.track(TestBackend.start("b", TestBackend.Mode.HELLO));
         String check = "health_check=tcp\nhealth_check_interval=100ms\nrise=2\nfall=2\n";
-        Patchbay p = track(Proxy.start(
+        Patchbay p = closer.track(Proxy.start(
                 server("a", aPort).replace("health_check=none\n", check)
                 + server("b", b.port()).replace("health_check=none\n", check)
                 + "[svc]\ntype=service\nrouter=roundrobin\nservers=a,b\non_server_down=shutdown_sessions\n\n" + listener()));
         Server sa = p.servers().get("a");
         Socket onA = null;
         for (int i = 0; i < 2; i++) {
-            Socket s = track(connect(p, "l1"));
+            Socket s = closer.track(connect(p, "l1"));
             String who = new String(s.getInputStream().readNBytes(2));
             if (who.equals("a\n")) {
                 onA = s;
@@ -269,13 +245,13 @@ class TcpPolicyTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> sa.health() == Server.Health.DOWN);
         // on_server_down=shutdown_sessions: the session on a is cut.
         assertThat(onA.getInputStream().read()).isEqualTo(-1);
-        await().until(() -> accessLines().stream().anyMatch(l -> l.contains("server marked down (a)")));
+        await().until(() -> accessLog.lines().stream().anyMatch(l -> l.contains("server marked down (a)")));
         for (int i = 0; i < 4; i++) {
             try (Socket s = connect(p, "l1")) {
                 assertThat(new String(s.getInputStream().readNBytes(2))).isEqualTo("b\n");
             }
         }
-        track(TestBackend.startOn("a", TestBackend.Mode.HELLO, aPort));
+        closer.track(TestBackend.startOn("a", TestBackend.Mode.HELLO, aPort));
         await().atMost(Duration.ofSeconds(5)).until(() -> sa.health() == Server.Health.UP);
         List<String> seen = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -288,11 +264,11 @@ class TcpPolicyTest {
 
     @Test
     void sessionsOfADownServerStayUnlessConfiguredToBeCut() throws Exception {
-        TestBackend a = track(TestBackend.start("a", TestBackend.Mode.ECHO));
-        Patchbay p = track(Proxy.start(
+        TestBackend a = closer.track(TestBackend.start("a", TestBackend.Mode.ECHO));
+        Patchbay p = closer.track(Proxy.start(
                 server("a", a.port()).replace("health_check=none\n", "health_check=tcp\nhealth_check_interval=100ms\nfall=1\n")
                 + "[svc]\ntype=service\nservers=a\n\n" + listener()));
-        Socket s = track(connect(p, "l1"));
+        Socket s = closer.track(connect(p, "l1"));
         ping(s);
         a.stopListening();
         await().until(() -> p.servers().get("a").health() == Server.Health.DOWN);
@@ -302,16 +278,16 @@ class TcpPolicyTest {
         try (Socket c = connect(p, "l1")) {
             assertThat(c.getInputStream().read()).isEqualTo(-1);
         }
-        await().until(() -> accessLines().stream().anyMatch(l -> l.contains("no server available (no server of svc is up)")));
+        await().until(() -> accessLog.lines().stream().anyMatch(l -> l.contains("no server available (no server of svc is up)")));
     }
 
     @Test
     void gracefulStopWaitsForSessionsThenClosesTheRest() throws Exception {
-        TestBackend echo = track(TestBackend.start("e", TestBackend.Mode.ECHO));
+        TestBackend echo = closer.track(TestBackend.start("e", TestBackend.Mode.ECHO));
         Patchbay p = Proxy.start(server("s1", echo.port()) + "[svc]\ntype=service\nservers=s1\n\n" + listener());
         InetSocketAddress address = p.listenerAddress("l1");
-        Socket finishing = track(connect(p, "l1"));
-        Socket lingering = track(connect(p, "l1"));
+        Socket finishing = closer.track(connect(p, "l1"));
+        Socket lingering = closer.track(connect(p, "l1"));
         ping(finishing);
         ping(lingering);
         CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> {
@@ -335,7 +311,7 @@ class TcpPolicyTest {
         assertThat(stop).isNotDone();
         stop.get(5, TimeUnit.SECONDS);
         assertThat(lingering.getInputStream().read()).isEqualTo(-1);
-        assertThat(accessLines()).anyMatch(l -> l.contains("termination=\"shut down\""));
-        assertThat(accessLines()).anyMatch(l -> l.contains("termination=\"client closed\""));
+        assertThat(accessLog.lines()).anyMatch(l -> l.contains("termination=\"shut down\""));
+        assertThat(accessLog.lines()).anyMatch(l -> l.contains("termination=\"client closed\""));
     }
 }

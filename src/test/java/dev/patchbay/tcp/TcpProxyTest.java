@@ -1,5 +1,6 @@
 package dev.patchbay.tcp;
 
+import static dev.patchbay.testing.Bytes.random;
 import static dev.patchbay.testing.Proxy.connect;
 import static dev.patchbay.testing.Proxy.server;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,6 +10,7 @@ import dev.patchbay.Patchbay;
 import dev.patchbay.core.Session;
 import dev.patchbay.core.SessionState;
 import dev.patchbay.core.Termination;
+import dev.patchbay.testing.Closer;
 import dev.patchbay.testing.Proxy;
 import dev.patchbay.testing.TestBackend;
 import java.io.ByteArrayOutputStream;
@@ -19,43 +21,25 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(60)
 class TcpProxyTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private Patchbay echoProxy(String extraService) throws Exception {
-        TestBackend echo = track(TestBackend.start("echo", TestBackend.Mode.ECHO));
-        return track(Proxy.start(server("s1", echo.port())
+        TestBackend echo = closer.track(TestBackend.start("echo", TestBackend.Mode.ECHO));
+        return closer.track(Proxy.start(server("s1", echo.port())
                 + "[svc]\ntype=service\nservers=s1\n" + extraService + "\n"
                 + "[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
-    }
-
-    private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new SplittableRandom(seed).nextBytes(b);
-        return b;
     }
 
     /** Sends {@code data}, half-closes, and reads until the proxy closes its side. */
@@ -111,7 +95,7 @@ class TcpProxyTest {
             }, "half-close-backend");
             t.setDaemon(true);
             t.start();
-            Patchbay p = track(Proxy.start(server("s1", backend.getLocalPort())
+            Patchbay p = closer.track(Proxy.start(server("s1", backend.getLocalPort())
                     + "[svc]\ntype=service\nservers=s1\n"
                     + "[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
             for (int i = 0; i < 3; i++) {
@@ -228,7 +212,7 @@ class TcpProxyTest {
                     throw new RuntimeException(e);
                 }
             });
-            Patchbay p = track(Proxy.start(server("s1", backend.getLocalPort())
+            Patchbay p = closer.track(Proxy.start(server("s1", backend.getLocalPort())
                     + "[svc]\ntype=service\nservers=s1\n\n[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
             try (Socket s = connect(p, "l1")) {
                 InputStream in = s.getInputStream();
@@ -248,15 +232,15 @@ class TcpProxyTest {
         java.net.ServerSocket stalled = new java.net.ServerSocket();
         stalled.setReceiveBufferSize(16 * 1024);
         stalled.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
-        track(stalled);
+        closer.track(stalled);
         CompletableFuture.runAsync(() -> {
             try {
-                track(stalled.accept());
+                closer.track(stalled.accept());
             } catch (Exception e) {
                 // closed at the end
             }
         });
-        Patchbay p = track(Proxy.start(server("s1", stalled.getLocalPort())
+        Patchbay p = closer.track(Proxy.start(server("s1", stalled.getLocalPort())
                 + "[svc]\ntype=service\nservers=s1\n\n[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
         try (Socket s = connect(p, "l1")) {
             s.setSendBufferSize(64 * 1024);
@@ -303,7 +287,7 @@ class TcpProxyTest {
                     // client went away
                 }
             });
-            Patchbay p = track(Proxy.start(server("s1", backend.getLocalPort())
+            Patchbay p = closer.track(Proxy.start(server("s1", backend.getLocalPort())
                     + "[svc]\ntype=service\nservers=s1\n\n[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
             try (Socket s = new Socket()) {
                 s.setReceiveBufferSize(32 * 1024);
@@ -330,8 +314,8 @@ class TcpProxyTest {
 
     @Test
     void killFromAnotherThreadClosesBothSidesAndCompletesAfterClose() throws Exception {
-        TestBackend echo = track(TestBackend.start("echo", TestBackend.Mode.ECHO));
-        Patchbay p = track(Proxy.start(server("s1", echo.port())
+        TestBackend echo = closer.track(TestBackend.start("echo", TestBackend.Mode.ECHO));
+        Patchbay p = closer.track(Proxy.start(server("s1", echo.port())
                 + "[svc]\ntype=service\nservers=s1\n\n[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
         try (Socket s = connect(p, "l1")) {
             s.getOutputStream().write(1);
@@ -349,9 +333,9 @@ class TcpProxyTest {
 
     @Test
     void killAllOnAServerLeavesOthersAlone() throws Exception {
-        TestBackend a = track(TestBackend.start("a", TestBackend.Mode.ECHO));
-        TestBackend b = track(TestBackend.start("b", TestBackend.Mode.ECHO));
-        Patchbay p = track(Proxy.start(server("a", a.port()) + server("b", b.port())
+        TestBackend a = closer.track(TestBackend.start("a", TestBackend.Mode.ECHO));
+        TestBackend b = closer.track(TestBackend.start("b", TestBackend.Mode.ECHO));
+        Patchbay p = closer.track(Proxy.start(server("a", a.port()) + server("b", b.port())
                 + "[svc]\ntype=service\nrouter=roundrobin\nservers=a,b\n\n[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
         List<Socket> clients = new ArrayList<>();
         for (int i = 0; i < 4; i++) {

@@ -8,18 +8,17 @@ import static org.awaitility.Awaitility.await;
 import dev.patchbay.Patchbay;
 import dev.patchbay.core.Session;
 import dev.patchbay.core.SessionState;
+import dev.patchbay.testing.Closer;
 import dev.patchbay.testing.Proxy;
 import dev.patchbay.testing.TestBackend;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * TCP-mode restart on real sockets: a request/response client keeps working, byte for byte, across
@@ -27,20 +26,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class TcpRestartTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
-    }
-
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private static Session sessionOf(Patchbay pb, Socket c) {
         int port = c.getLocalPort();
@@ -51,15 +38,15 @@ class TcpRestartTest {
 
     @Test
     void aClientKeepsWorkingAcross100RestartsWithNoLostByte() throws Exception {
-        TestBackend a = track(TestBackend.start("a", TestBackend.Mode.ECHO));
-        TestBackend b = track(TestBackend.start("b", TestBackend.Mode.ECHO));
+        TestBackend a = closer.track(TestBackend.start("a", TestBackend.Mode.ECHO));
+        TestBackend b = closer.track(TestBackend.start("b", TestBackend.Mode.ECHO));
         // TCP mode cannot see that an echo is still on its way: the quiet time must exceed the backend's
         // slowest answer (on a loaded CI machine tens of ms), or a swap would drop the answer (documented).
-        Patchbay pb = track(Proxy.start("[patchbay]\nadmin_enabled=false\naccess_log=off\nidle_quiet_time=60ms\n\n"
+        Patchbay pb = closer.track(Proxy.start("[patchbay]\nadmin_enabled=false\naccess_log=off\nidle_quiet_time=60ms\n\n"
                 + server("a", a.port()) + server("b", b.port())
                 + "[svc]\ntype=service\nservers=a,b\n\n"
                 + "[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
-        Socket c = track(Proxy.connect(pb, "l1"));
+        Socket c = closer.track(Proxy.connect(pb, "l1"));
         assertThat(request(c, "first")).isEqualTo("first");
         Session s = sessionOf(pb, c);
         AtomicBoolean run = new AtomicBoolean(true);
@@ -103,14 +90,14 @@ class TcpRestartTest {
 
     @Test
     void aFailedRestartKeepsTheOldConnectionAndARetryOnAnotherServerSucceeds() throws Exception {
-        TestBackend a = track(TestBackend.start("a", TestBackend.Mode.ECHO));
+        TestBackend a = closer.track(TestBackend.start("a", TestBackend.Mode.ECHO));
         TestBackend dead = TestBackend.start("dead", TestBackend.Mode.ECHO);
         int deadPort = dead.port();
         dead.close();
-        Patchbay pb = track(Proxy.start(server("a", a.port()) + server("dead", deadPort)
+        Patchbay pb = closer.track(Proxy.start(server("a", a.port()) + server("dead", deadPort)
                 + "[svc]\ntype=service\nservers=a,dead\nrouter=first\nretries=0\n\n"
                 + "[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
-        Socket c = track(Proxy.connect(pb, "l1"));
+        Socket c = closer.track(Proxy.connect(pb, "l1"));
         assertThat(request(c, "on a")).isEqualTo("on a");
         Session s = sessionOf(pb, c);
         // Only the dead server is left for new connections: the restart fails, the session stays on a.

@@ -1,8 +1,9 @@
 package dev.patchbay.tcp;
 
+import static dev.patchbay.testing.Bytes.random;
 import static dev.patchbay.testing.Proxy.connect;
-import static dev.patchbay.testing.Proxy.request;
 import static dev.patchbay.testing.Proxy.listener;
+import static dev.patchbay.testing.Proxy.request;
 import static dev.patchbay.testing.Proxy.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,6 +18,8 @@ import dev.patchbay.core.Session;
 import dev.patchbay.core.SessionState;
 import dev.patchbay.core.Termination;
 import dev.patchbay.net.Transport;
+import dev.patchbay.testing.Closer;
+import dev.patchbay.testing.LogCapture;
 import dev.patchbay.testing.Proxy;
 import dev.patchbay.testing.TestBackend;
 import io.netty.channel.epoll.Epoll;
@@ -31,7 +34,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,6 +44,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +57,10 @@ import org.slf4j.LoggerFactory;
 class TcpSpliceTest {
     private static final int MIB = 1024 * 1024;
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final ListAppender<ILoggingEvent> accessLog = new ListAppender<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
+    @RegisterExtension
+    final LogCapture accessLog = new LogCapture("patchbay.access");
 
     @TempDir
     Path tmp;
@@ -67,50 +72,31 @@ class TcpSpliceTest {
         // Hundreds of short sessions are awaited one by one: poll at once and often.
         Awaitility.setDefaultPollDelay(Duration.ZERO);
         Awaitility.setDefaultPollInterval(Duration.ofMillis(5));
-        accessLog.start();
-        ((Logger) LoggerFactory.getLogger("patchbay.access")).addAppender(accessLog);
     }
 
     @AfterEach
-    void tearDown() throws Exception {
+    void resetAwaitility() {
         Awaitility.reset();
-        ((Logger) LoggerFactory.getLogger("patchbay.access")).detachAppender(accessLog);
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
     }
-
-    private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
-    }
-
 
     private Patchbay spliceProxy(int backendPort, String extraService) throws Exception {
-        return track(Proxy.start(server("s1", backendPort) + "[svc]\ntype=service\nservers=s1\nsplice=true\n"
+        return closer.track(Proxy.start(server("s1", backendPort) + "[svc]\ntype=service\nservers=s1\nsplice=true\n"
                 + extraService + "\n" + listener()));
     }
 
     private Patchbay echoSpliceProxy(String extraService) throws Exception {
-        TestBackend echo = track(TestBackend.start("echo", TestBackend.Mode.ECHO));
+        TestBackend echo = closer.track(TestBackend.start("echo", TestBackend.Mode.ECHO));
         return spliceProxy(echo.port(), extraService);
     }
 
     private ServerSocket backendSocket() throws IOException {
-        return track(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-    }
-
-    private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new SplittableRandom(seed).nextBytes(b);
-        return b;
+        return closer.track(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
     }
 
     private static Session only(Patchbay p) {
         await().until(() -> p.sessions().size() == 1);
         return p.sessions().snapshot().get(0);
     }
-
 
     /** Writes {@code data} from another thread (both directions flow at once) and reads as many bytes back. */
     private static byte[] echoed(Socket s, byte[] data) throws Exception {
@@ -125,10 +111,6 @@ class TcpSpliceTest {
         byte[] back = s.getInputStream().readNBytes(data.length);
         writer.get(30, TimeUnit.SECONDS);
         return back;
-    }
-
-    private List<String> accessLines() {
-        return accessLog.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
 
     private static long openFds() throws IOException {
@@ -157,8 +139,8 @@ class TcpSpliceTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
         assertThat(session.bytesFromClient()).isEqualTo(data.length);
         assertThat(session.bytesFromServer()).isEqualTo(data.length);
-        await().until(() -> !accessLines().isEmpty());
-        assertThat(accessLines().get(0)).contains("bytes_in=" + data.length + " bytes_out=" + data.length);
+        await().until(() -> !accessLog.lines().isEmpty());
+        assertThat(accessLog.lines().get(0)).contains("bytes_in=" + data.length + " bytes_out=" + data.length);
     }
 
     @Test
@@ -194,36 +176,21 @@ class TcpSpliceTest {
     void clientHalfCloseAfterEightMebibytesLosesNothing20TimesInARow() throws Exception {
         byte[] request = random(8 * MIB, 2);
         byte[] response = random(8 * MIB, 3);
-        ServerSocket backend = backendSocket();
-        CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
-            for (int i = 0; i < 20; i++) {
-                try (Socket c = backend.accept()) {
-                    Thread.sleep(150);
-                    byte[] got = c.getInputStream().readAllBytes();
-                    if (!Arrays.equals(got, request)) {
-                        throw new AssertionError("run " + i + ": backend got " + got.length + " bytes, not the request");
-                    }
-                    c.getOutputStream().write(response);
-                    c.shutdownOutput();
-                } catch (IOException | InterruptedException e) {
-                    throw new RuntimeException(e);
-                }
+        splicedRuns(20, (c, i) -> {
+            Thread.sleep(150);
+            byte[] got = c.getInputStream().readAllBytes();
+            if (!Arrays.equals(got, request)) {
+                throw new AssertionError("run " + i + ": backend got " + got.length + " bytes, not the request");
             }
-        });
-        Patchbay p = spliceProxy(backend.getLocalPort(), "");
-        for (int i = 0; i < 20; i++) {
-            try (Socket s = connect(p, "l1")) {
-                s.getOutputStream().write(request);
-                s.shutdownOutput();
-                byte[] back = s.getInputStream().readAllBytes();
-                assertThat(back.length).as("run %d", i).isEqualTo(response.length);
-                assertThat(Arrays.equals(back, response)).as("run %d", i).isTrue();
-            }
-        }
-        server.get(30, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
-        assertThat(accessLines()).hasSize(20).allSatisfy(line -> assertThat(line)
-                .contains("bytes_in=" + request.length + " bytes_out=" + response.length));
+            c.getOutputStream().write(response);
+            c.shutdownOutput();
+        }, (s, i) -> {
+            s.getOutputStream().write(request);
+            s.shutdownOutput();
+            byte[] back = s.getInputStream().readAllBytes();
+            assertThat(back.length).as("run %d", i).isEqualTo(response.length);
+            assertThat(Arrays.equals(back, response)).as("run %d", i).isTrue();
+        }, request.length, response.length);
     }
 
     /**
@@ -234,37 +201,22 @@ class TcpSpliceTest {
     void serverHalfCloseAfterEightMebibytesLosesNothing20TimesInARow() throws Exception {
         byte[] greeting = random(8 * MIB, 4);
         byte[] upload = random(8 * MIB, 5);
-        ServerSocket backend = backendSocket();
-        CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
-            for (int i = 0; i < 20; i++) {
-                try (Socket c = backend.accept()) {
-                    c.getOutputStream().write(greeting);
-                    c.shutdownOutput();
-                    byte[] got = c.getInputStream().readAllBytes();
-                    if (!Arrays.equals(got, upload)) {
-                        throw new AssertionError("run " + i + ": backend got " + got.length + " bytes, not the upload");
-                    }
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
+        splicedRuns(20, (c, i) -> {
+            c.getOutputStream().write(greeting);
+            c.shutdownOutput();
+            byte[] got = c.getInputStream().readAllBytes();
+            if (!Arrays.equals(got, upload)) {
+                throw new AssertionError("run " + i + ": backend got " + got.length + " bytes, not the upload");
             }
-        });
-        Patchbay p = spliceProxy(backend.getLocalPort(), "");
-        for (int i = 0; i < 20; i++) {
-            try (Socket s = connect(p, "l1")) {
-                Thread.sleep(150);
-                byte[] back = s.getInputStream().readAllBytes();
-                assertThat(back.length).as("run %d", i).isEqualTo(greeting.length);
-                assertThat(Arrays.equals(back, greeting)).as("run %d", i).isTrue();
-                s.getOutputStream().write(upload);
-                s.shutdownOutput();
-                assertThat(s.getInputStream().read()).isEqualTo(-1);
-            }
-        }
-        server.get(30, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
-        assertThat(accessLines()).hasSize(20).allSatisfy(line -> assertThat(line)
-                .contains("bytes_in=" + upload.length + " bytes_out=" + greeting.length));
+        }, (s, i) -> {
+            Thread.sleep(150);
+            byte[] back = s.getInputStream().readAllBytes();
+            assertThat(back.length).as("run %d", i).isEqualTo(greeting.length);
+            assertThat(Arrays.equals(back, greeting)).as("run %d", i).isTrue();
+            s.getOutputStream().write(upload);
+            s.shutdownOutput();
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+        }, upload.length, greeting.length);
     }
 
     /** Both ends send 8 MiB and half-close at the same time, each reading only after its own FIN went out. */
@@ -272,34 +224,52 @@ class TcpSpliceTest {
     void bothSidesHalfCloseAtOnceAfterEightMebibytesLoseNothing() throws Exception {
         byte[] up = random(8 * MIB, 9);
         byte[] down = random(8 * MIB, 10);
+        splicedRuns(5, (c, i) -> {
+            CompletableFuture<byte[]> got = readAllAsync(c);
+            c.getOutputStream().write(down);
+            c.shutdownOutput();
+            if (!Arrays.equals(got.get(30, TimeUnit.SECONDS), up)) {
+                throw new AssertionError("run " + i + ": the backend did not get the upload");
+            }
+        }, (s, i) -> {
+            CompletableFuture<byte[]> got = readAllAsync(s);
+            s.getOutputStream().write(up);
+            s.shutdownOutput();
+            assertThat(Arrays.equals(got.get(30, TimeUnit.SECONDS), down)).as("run %d", i).isTrue();
+        }, up.length, down.length);
+    }
+
+    /** One side of one connection in {@link #splicedRuns}. */
+    private interface SocketScript {
+        void run(Socket s, int run) throws Exception;
+    }
+
+    /**
+     * {@code runs} sessions, one after another, through a spliced proxy to a backend playing {@code backendSide}
+     * while the client plays {@code clientSide}; then no session is left and each access line counts the bytes.
+     */
+    private void splicedRuns(int runs, SocketScript backendSide, SocketScript clientSide, int bytesIn, int bytesOut)
+            throws Exception {
         ServerSocket backend = backendSocket();
         CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < runs; i++) {
                 try (Socket c = backend.accept()) {
-                    CompletableFuture<byte[]> got = readAllAsync(c);
-                    c.getOutputStream().write(down);
-                    c.shutdownOutput();
-                    if (!Arrays.equals(got.get(30, TimeUnit.SECONDS), up)) {
-                        throw new AssertionError("run " + i + ": the backend did not get the upload");
-                    }
+                    backendSide.run(c, i);
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
             }
         });
         Patchbay p = spliceProxy(backend.getLocalPort(), "");
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < runs; i++) {
             try (Socket s = connect(p, "l1")) {
-                CompletableFuture<byte[]> got = readAllAsync(s);
-                s.getOutputStream().write(up);
-                s.shutdownOutput();
-                assertThat(Arrays.equals(got.get(30, TimeUnit.SECONDS), down)).as("run %d", i).isTrue();
+                clientSide.run(s, i);
             }
         }
         server.get(30, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
-        assertThat(accessLines()).hasSize(5).allSatisfy(line -> assertThat(line)
-                .contains("bytes_in=" + up.length + " bytes_out=" + down.length));
+        assertThat(accessLog.lines()).hasSize(runs).allSatisfy(line -> assertThat(line)
+                .contains("bytes_in=" + bytesIn + " bytes_out=" + bytesOut));
     }
 
     /** Reads {@code s} to its end on a thread of its own, starting a little late. */
@@ -337,8 +307,8 @@ class TcpSpliceTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
         assertThat(session.bytesFromClient()).isEqualTo(10);
         assertThat(session.bytesFromServer()).isEqualTo(10);
-        await().until(() -> !accessLines().isEmpty());
-        assertThat(accessLines().get(0)).contains("bytes_in=10 bytes_out=10");
+        await().until(() -> !accessLog.lines().isEmpty());
+        assertThat(accessLog.lines().get(0)).contains("bytes_in=10 bytes_out=10");
     }
 
     @Test
@@ -360,14 +330,14 @@ class TcpSpliceTest {
             assertThat(s.bytesFromClient()).isGreaterThan(100);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
-        assertThat(accessLines()).anySatisfy(l -> assertThat(l).contains("client timeout"));
+        assertThat(accessLog.lines()).anySatisfy(l -> assertThat(l).contains("client timeout"));
     }
 
     // ---- closing ----------------------------------------------------------------------------
 
     @Test
     void killByIdClosesASplicedSessionAndTheRegistryEmpties() throws Exception {
-        TestBackend echo = track(TestBackend.start("echo", TestBackend.Mode.ECHO));
+        TestBackend echo = closer.track(TestBackend.start("echo", TestBackend.Mode.ECHO));
         Patchbay p = spliceProxy(echo.port(), "");
         try (Socket s = connect(p, "l1")) {
             assertThat(request(s, "x")).isEqualTo("x");
@@ -415,9 +385,9 @@ class TcpSpliceTest {
 
     @Test
     void aRestartLeavesSpliceModeAndNoByteIsLost() throws Exception {
-        TestBackend a = track(TestBackend.start("a", TestBackend.Mode.ECHO));
-        TestBackend b = track(TestBackend.start("b", TestBackend.Mode.ECHO));
-        Patchbay p = track(Proxy.start("[patchbay]\nadmin_enabled=false\naccess_log=stdout\nidle_quiet_time=60ms\n\n"
+        TestBackend a = closer.track(TestBackend.start("a", TestBackend.Mode.ECHO));
+        TestBackend b = closer.track(TestBackend.start("b", TestBackend.Mode.ECHO));
+        Patchbay p = closer.track(Proxy.start("[patchbay]\nadmin_enabled=false\naccess_log=stdout\nidle_quiet_time=60ms\n\n"
                 + server("a", a.port()) + server("b", b.port())
                 + "[svc]\ntype=service\nservers=a,b\nsplice=true\n\n" + listener()));
         try (Socket c = connect(p, "l1")) {
@@ -451,9 +421,9 @@ class TcpSpliceTest {
 
     @Test
     void sessionFiltersLeaveSpliceModeAndSeeTheBytesThatFollow() throws Exception {
-        TestBackend echo = track(TestBackend.start("echo", TestBackend.Mode.ECHO));
+        TestBackend echo = closer.track(TestBackend.start("echo", TestBackend.Mode.ECHO));
         Path pcap = tmp.resolve("cap.pcap");
-        Patchbay p = track(Proxy.start("[patchbay]\nadmin_enabled=false\naccess_log=stdout\nidle_quiet_time=60ms\n\n"
+        Patchbay p = closer.track(Proxy.start("[patchbay]\nadmin_enabled=false\naccess_log=stdout\nidle_quiet_time=60ms\n\n"
                 + server("s1", echo.port())
                 + "[cap]\ntype=filter\nmodule=capture\nfile=" + pcap + "\n\n"
                 + "[svc]\ntype=service\nservers=s1\nsplice=true\n\n" + listener()));
@@ -474,9 +444,9 @@ class TcpSpliceTest {
 
     @Test
     void aServiceWithFiltersCopies() throws Exception {
-        TestBackend echo = track(TestBackend.start("echo", TestBackend.Mode.ECHO));
+        TestBackend echo = closer.track(TestBackend.start("echo", TestBackend.Mode.ECHO));
         Path pcap = tmp.resolve("svc.pcap");
-        Patchbay p = track(Proxy.start(server("s1", echo.port())
+        Patchbay p = closer.track(Proxy.start(server("s1", echo.port())
                 + "[cap]\ntype=filter\nmodule=capture\nfile=" + pcap + "\n\n"
                 + "[svc]\ntype=service\nservers=s1\nsplice=true\nfilters=cap\n\n" + listener()));
         try (Socket c = connect(p, "l1")) {
@@ -505,8 +475,8 @@ class TcpSpliceTest {
         Logger log = (Logger) LoggerFactory.getLogger(Patchbay.class);
         log.addAppender(warnings);
         try {
-            TestBackend echo = track(TestBackend.start("echo", TestBackend.Mode.ECHO));
-            Patchbay p = track(new Patchbay(ConfigLoader.parse("nio.cnf", "[patchbay]\nadmin_enabled=false\n"
+            TestBackend echo = closer.track(TestBackend.start("echo", TestBackend.Mode.ECHO));
+            Patchbay p = closer.track(new Patchbay(ConfigLoader.parse("nio.cnf", "[patchbay]\nadmin_enabled=false\n"
                     + "access_log=off\n\n" + server("s1", echo.port()) + "[svc]\ntype=service\nservers=s1\nsplice=true\n\n"
                     + listener()), Transport.nio()).start());
             try (Socket c = connect(p, "l1")) {

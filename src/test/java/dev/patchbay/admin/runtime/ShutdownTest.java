@@ -3,42 +3,35 @@ package dev.patchbay.admin.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.patchbay.core.Session;
 import dev.patchbay.core.SessionState;
+import dev.patchbay.testing.LogCapture;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Killing sessions: HAProxy's errors, the answer after the close, the client's EOF, the logs. */
 @Timeout(60)
 class ShutdownTest {
     private Rig rig;
-    private final ListAppender<ILoggingEvent> access = new ListAppender<>();
-    private final ListAppender<ILoggingEvent> admin = new ListAppender<>();
+    @RegisterExtension
+    final LogCapture access = new LogCapture("patchbay.access");
+    @RegisterExtension
+    final LogCapture admin = new LogCapture("patchbay.admin");
 
     @BeforeEach
     void start() throws Exception {
-        access.start();
-        admin.start();
-        ((Logger) LoggerFactory.getLogger("patchbay.access")).addAppender(access);
-        ((Logger) LoggerFactory.getLogger("patchbay.admin")).addAppender(admin);
         rig = Rig.start();
     }
 
     @AfterEach
     void stop() throws Exception {
         rig.close();
-        ((Logger) LoggerFactory.getLogger("patchbay.access")).detachAppender(access);
-        ((Logger) LoggerFactory.getLogger("patchbay.admin")).detachAppender(admin);
     }
 
     private Session session(Socket client) {
@@ -48,10 +41,6 @@ class ShutdownTest {
             }
         }
         throw new AssertionError("no session for client port " + client.getLocalPort());
-    }
-
-    private List<String> lines(ListAppender<ILoggingEvent> a) {
-        return a.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
 
     @Test
@@ -67,9 +56,9 @@ class ShutdownTest {
         assertThat(c.getInputStream().read()).isEqualTo(-1);
         String who = "runtime API unix@" + rig.dir.resolve("admin.sock") + " level admin";
         assertThat(s.termination().describe()).isEqualTo("killed (" + who + ")");
-        await().atMost(Duration.ofSeconds(5)).until(() -> lines(access).stream().anyMatch(
+        await().atMost(Duration.ofSeconds(5)).until(() -> access.lines().stream().anyMatch(
                 l -> l.startsWith("session=" + s.id() + " ") && l.contains("termination=\"killed (" + who + ")\"")));
-        assertThat(lines(admin)).anyMatch(l -> l.startsWith(who + ": shutdown session " + id
+        assertThat(admin.lines()).anyMatch(l -> l.startsWith(who + ": shutdown session " + id
                 + ": killing 1 session: " + id + " (fe_tcp 127.0.0.1:" + c.getLocalPort() + " -> svc/"));
         // Ids are never reused: the same id stays dead.
         assertThat(rig.ask("admin", "shutdown session " + id + ";show sess " + id + "\n"))
@@ -200,6 +189,6 @@ class ShutdownTest {
         assertThat(rig.ask("admin", "set server svc/zz state ready\n")).isEqualTo("No such server.\n\n");
         assertThat(rig.ask("admin", "get weight svc/s1\n")).isEqualTo("1 (initial 1)\n\n");
         assertThat(rig.ask("oper", "set server svc/s1 state maint\n")).isEqualTo("Permission denied\n\n");
-        assertThat(lines(admin)).anyMatch(l -> l.endsWith("set server svc/s1 state maint: server s1 READY -> MAINTENANCE"));
+        assertThat(admin.lines()).anyMatch(l -> l.endsWith("set server svc/s1 state maint: server s1 READY -> MAINTENANCE"));
     }
 }
