@@ -354,11 +354,13 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
      */
     private void authenticate(Login login) {
         UserAccounts accounts = mdb.accounts().accounts();
-        if (accounts.loadedAtNanos() == 0 && !login.retried()) {
+        if (accounts.loadedAtNanos() == 0 && !mdb.accounts().firstLoad().isDone()) {
+            // Patchbay has just started: wait for the first load rather than refuse. If it fails, the
+            // failed verification below asks for another load, as for any unknown account.
             phase = new Phase.Verifying();
             mdb.accounts().firstLoad().whenComplete((a, e) -> session.execute(() -> {
                 if (!closing) {
-                    authenticate(login.retry());
+                    authenticate(login);
                 }
             }));
             return;

@@ -3,11 +3,11 @@ package dev.patchbay.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.patchbay.testing.Proxy;
 import dev.patchbay.testing.TestBackend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,12 +38,6 @@ class MainProcessTest {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     private static String read(Path log) throws IOException {
         return Files.readString(log, StandardCharsets.UTF_8);
     }
@@ -51,7 +45,7 @@ class MainProcessTest {
     @Test
     void sigtermLetsSessionsFinishThenExitsZero() throws Exception {
         try (TestBackend echo = TestBackend.start("echo", TestBackend.Mode.ECHO)) {
-            int port = freePort();
+            int port = Proxy.freePort();
             Path cfg = dir.resolve("p.cnf");
             Files.writeString(cfg, "[patchbay]\nadmin_enabled=false\ngrace_period=10s\n\n"
                     + "[s1]\ntype=server\naddress=127.0.0.1\nport=" + echo.port() + "\nhealth_check=none\n\n"

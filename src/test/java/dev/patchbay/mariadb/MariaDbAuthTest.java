@@ -9,6 +9,7 @@ import dev.patchbay.core.ProtocolDetails;
 import dev.patchbay.core.Session;
 import dev.patchbay.core.Termination;
 import dev.patchbay.testing.MariaDbServer;
+import dev.patchbay.testing.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -140,5 +141,28 @@ class MariaDbAuthTest {
         assertThatThrownBy(() -> MariaDbFixture.connect(proxy, "auth_app", "bad", "", "")).isInstanceOf(SQLException.class);
         await().atMost(Duration.ofSeconds(5)).until(() -> proxy.sessions().size() == 0);
         assertThat(proxy.sessions().lastId()).isGreaterThan(before);
+    }
+
+    @Test
+    void accountsLoadOnceTheServerIsUpWhenPatchbayStartedFirst() throws Exception {
+        int later = Proxy.freePort();
+        // users_refresh_time as configured in production: the retries must not wait for it.
+        try (Patchbay early = Proxy.start(MariaDbFixture.config(later, "users_refresh_time=30s\n", ""))) {
+            assertThatThrownBy(() -> MariaDbFixture.connect(early, "auth_app", "s3cret!", "auth_db", ""))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("Access denied for user 'auth_app'");
+            // The database comes up at the address Patchbay was given (a TCP relay to it, on that port).
+            try (Patchbay server = Proxy.start(Proxy.server("db", db.port())
+                    + "[svc]\ntype=service\nservers=db\n\n[up]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=" + later + "\n")) {
+                // Loaded by the loader's own retries, with no login asking.
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> early.mariaDbServiceOf("svc").accounts().accounts().size() > 0);
+                try (Connection c = MariaDbFixture.connect(early, "auth_app", "s3cret!", "auth_db", "");
+                     Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT CURRENT_USER()")) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString(1)).isEqualTo("auth_app@%");
+                }
+            }
+        }
     }
 }

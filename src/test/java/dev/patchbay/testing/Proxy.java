@@ -24,6 +24,13 @@ public final class Proxy {
         }
     }
 
+    /** A loopback port nothing listens on now (for a server that comes up later, or a fixed listener port). */
+    public static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     public static Socket connect(Patchbay p, String listener) throws IOException {
         InetSocketAddress a = p.listenerAddress(listener);
         Socket s = new Socket();

@@ -26,9 +26,15 @@ import org.slf4j.LoggerFactory;
  * {@code mysql.tables_priv} and {@code mysql.roles_mapping}; and/or from a users file. Runs on its
  * own daemon thread, never on an event loop. Reloads every {@code users_refresh_interval} and on
  * demand after a failed login, at most once per {@code users_refresh_time}.
+ *
+ * <p>A load that reads nothing (no server reachable, or the service's login refused) is retried after 1 s,
+ * then 2, 4, … up to {@code users_refresh_time}, until one succeeds; until then a failed login may ask again
+ * after 1 s. Otherwise a Patchbay started before its database would refuse every login until the next
+ * periodic reload, hours later.
  */
 public final class AccountLoader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AccountLoader.class);
+    private static final long RETRY_FIRST_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final String service;
     /** The service's servers now: read at each load, so servers added at run time are asked too. */
@@ -47,6 +53,9 @@ public final class AccountLoader implements AutoCloseable {
     private CompletableFuture<UserAccounts> firstLoad = new CompletableFuture<>();
     private long lastStartNanos;
     private boolean started;
+    /** Loads in a row that read nothing; 0 after one that read accounts. */
+    private int failuresInARow;
+    private boolean retryScheduled;
 
     /**
      * @param versionSeen told the version string of every server the loader logs into
@@ -100,7 +109,8 @@ public final class AccountLoader implements AutoCloseable {
             return inFlight;
         }
         long now = System.nanoTime();
-        if (!force && lastStartNanos != 0 && now - lastStartNanos < minIntervalNanos) {
+        long limit = failuresInARow > 0 ? Math.min(minIntervalNanos, RETRY_FIRST_NANOS) : minIntervalNanos;
+        if (!force && lastStartNanos != 0 && now - lastStartNanos < limit) {
             return CompletableFuture.completedFuture(accounts);
         }
         lastStartNanos = now;
@@ -108,10 +118,17 @@ public final class AccountLoader implements AutoCloseable {
         inFlight = f;
         try {
             thread.execute(() -> {
-                UserAccounts result = load();
+                UserAccounts loaded = load();
+                UserAccounts result = loaded == null ? accounts : loaded;
                 synchronized (this) {
                     inFlight = null;
                     firstLoad.complete(result);
+                    if (loaded == null) {
+                        failuresInARow++;
+                        scheduleRetry();
+                    } else {
+                        failuresInARow = 0;
+                    }
                 }
                 f.complete(result);
             });
@@ -122,6 +139,26 @@ public final class AccountLoader implements AutoCloseable {
         return f;
     }
 
+    private void scheduleRetry() {
+        if (retryScheduled) {
+            return;
+        }
+        long delay = RETRY_FIRST_NANOS << Math.min(failuresInARow - 1, 20);
+        delay = Math.min(delay, Math.max(minIntervalNanos, RETRY_FIRST_NANOS));
+        retryScheduled = true;
+        try {
+            thread.schedule(() -> {
+                synchronized (this) {
+                    retryScheduled = false;
+                }
+                refresh(true);
+            }, delay, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            retryScheduled = false; // closed
+        }
+    }
+
+    /** The accounts read, or null when nothing could be read (the accounts in force stay). */
     private UserAccounts load() {
         List<Account> list = new ArrayList<>();
         boolean ok = false;
@@ -143,7 +180,7 @@ public final class AccountLoader implements AutoCloseable {
             }
         }
         if (!ok) {
-            return accounts;
+            return null;
         }
         UserAccounts loaded = new UserAccounts(list, System.nanoTime());
         accounts = loaded;
