@@ -11,6 +11,7 @@ import dev.patchbay.core.Service;
 import dev.patchbay.core.SessionRegistry;
 import dev.patchbay.core.Termination;
 import dev.patchbay.filter.Filter;
+import dev.patchbay.mariadb.BackendTls;
 import dev.patchbay.mariadb.MariaDbListener;
 import dev.patchbay.mariadb.MariaDbService;
 import dev.patchbay.mariadb.ServerCheck;
@@ -105,7 +106,7 @@ public final class Patchbay implements AutoCloseable {
     /** A new server object with the next server id. */
     Server newServer(PatchbayConfig.ServerConfig sc) {
         return new Server(sc.name(), nextServerId++, sc.address(), sc.port(), resolve(sc.address(), sc.port()),
-                sc.weight(), sc.maxConnections(), sc.healthCheck(), sc.role(), sc.ssl());
+                sc.weight(), sc.maxConnections(), sc.healthCheck(), sc.role(), sc.tls());
     }
 
     /** A new listener frontend with the next proxy id. */
@@ -182,6 +183,8 @@ public final class Patchbay implements AutoCloseable {
             }
         }
         try {
+            // Reads the servers' PEM files here, not on an event loop at the first connect.
+            config.servers().forEach(sc -> BackendTls.prepare(sc.name(), sc.tls()));
             List<BoundListener> bound = new ArrayList<>();
             try {
                 for (PatchbayConfig.ListenerConfig lc : config.listeners()) {

@@ -9,6 +9,7 @@ import dev.patchbay.core.Frontend;
 import dev.patchbay.core.Server;
 import dev.patchbay.core.Service;
 import dev.patchbay.filter.Filter;
+import dev.patchbay.mariadb.BackendTls;
 import dev.patchbay.net.BoundListener;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -264,7 +265,7 @@ public final class RuntimeConfig {
                 PatchbayConfig.ServerConfig old = find(before.servers(), sc.name(), PatchbayConfig.ServerConfig::name);
                 if (old != null && !old.equals(sc)) {
                     s.reconfigure(sc.address(), sc.port(), Patchbay.resolve(sc.address(), sc.port()), sc.weight(),
-                            sc.maxConnections(), sc.healthCheck(), sc.role(), sc.ssl());
+                            sc.maxConnections(), sc.healthCheck(), sc.role(), sc.tls());
                 }
             }
             for (Server s : pb.servers().values()) {
@@ -339,6 +340,13 @@ public final class RuntimeConfig {
             }
         }
         Map<String, Server> oldServers = pb.servers();
+        for (PatchbayConfig.ServerConfig sc : cfg.servers()) {
+            try {
+                BackendTls.prepare(sc.name(), sc.tls());
+            } catch (IllegalStateException e) {
+                throw new Refused(400, e.getMessage());
+            }
+        }
         for (PatchbayConfig.ServerConfig sc : cfg.servers()) {
             Server s = oldServers.get(sc.name());
             p.servers.put(sc.name(), s != null ? s : pb.newServer(sc));

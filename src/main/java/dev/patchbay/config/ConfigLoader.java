@@ -361,9 +361,46 @@ public final class ConfigLoader {
             r.error("health_check_user", "applies to health_check=mariadb only");
         }
         Server.Role role = Server.Role.valueOf(r.choice("role", "none", "master", "slave", "none").toUpperCase(Locale.ROOT));
-        boolean ssl = r.bool("ssl", false);
         return new PatchbayConfig.ServerConfig(r.name(), address, port, weight, max,
-                new Server.HealthCheck(kind, interval, timeout, rise, fall, checkUser, checkPassword), role, ssl);
+                new Server.HealthCheck(kind, interval, timeout, rise, fall, checkUser, checkPassword), role, serverTls(r));
+    }
+
+    /** MariaDB mode's TLS to a server, with MaxScale's key names ({@code ssl_ca_cert} is its older name of {@code ssl_ca}). */
+    private static Server.Tls serverTls(SectionReader r) {
+        boolean ssl = r.bool("ssl", false);
+        if (r.has("ssl_ca") && r.has("ssl_ca_cert")) {
+            r.error("ssl_ca_cert", "is the older name of ssl_ca: give one of them");
+            r.string("ssl_ca", ""); // reported once, above
+        }
+        String caKey = r.has("ssl_ca_cert") ? "ssl_ca_cert" : "ssl_ca";
+        String ca = r.string(caKey, "");
+        String cert = r.string("ssl_cert", "");
+        String key = r.string("ssl_key", "");
+        boolean verifyCert = r.bool("ssl_verify_peer_certificate", false);
+        boolean verifyHost = r.bool("ssl_verify_peer_host", false);
+        if (!ssl) {
+            for (String k : new String[] {caKey, "ssl_cert", "ssl_key", "ssl_verify_peer_certificate", "ssl_verify_peer_host"}) {
+                if (r.has(k)) {
+                    r.error(k, "applies only with ssl=true");
+                }
+            }
+            return Server.Tls.OFF;
+        }
+        if (cert.isEmpty() != key.isEmpty()) {
+            r.error(cert.isEmpty() ? "ssl_cert" : "ssl_key", "ssl_cert and ssl_key go together (the client certificate"
+                    + " Patchbay presents, and its key): give both or neither");
+        }
+        if (verifyHost && !verifyCert) {
+            r.error("ssl_verify_peer_host", "needs ssl_verify_peer_certificate=true (a name in a certificate nobody"
+                    + " verified proves nothing)");
+        }
+        for (String k : new String[] {caKey, "ssl_cert", "ssl_key"}) {
+            String f = r.string(k, "");
+            if (!f.isEmpty() && !Files.isReadable(Path.of(f))) {
+                r.error(k, "'" + f + "' is not a readable file");
+            }
+        }
+        return new Server.Tls(true, ca, cert, key, verifyCert, verifyHost);
     }
 
     private static PatchbayConfig.ServiceConfig service(SectionReader r) {

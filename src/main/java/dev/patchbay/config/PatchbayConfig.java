@@ -81,17 +81,17 @@ public record PatchbayConfig(
             String jwtIssuer,
             long rdnsTimeoutNanos) {}
 
-    /** {@code role} and {@code ssl} are used by MariaDB-mode services. */
+    /** {@code role} and {@code tls} are used by MariaDB-mode services. */
     public record ServerConfig(String name, String address, int port, int weight, int maxConnections,
-                               Server.HealthCheck healthCheck, Server.Role role, boolean ssl) {
+                               Server.HealthCheck healthCheck, Server.Role role, Server.Tls tls) {
         /** A server without MariaDB-mode settings: no role, no TLS. */
         public ServerConfig(String name, String address, int port, int weight, int maxConnections,
                             Server.HealthCheck healthCheck) {
-            this(name, address, port, weight, maxConnections, healthCheck, Server.Role.NONE, false);
+            this(name, address, port, weight, maxConnections, healthCheck, Server.Role.NONE, Server.Tls.OFF);
         }
 
         public ServerConfig withHealthCheck(Server.HealthCheck hc) {
-            return new ServerConfig(name, address, port, weight, maxConnections, hc, role, ssl);
+            return new ServerConfig(name, address, port, weight, maxConnections, hc, role, tls);
         }
     }
 

@@ -21,6 +21,17 @@ public final class Server {
     /** Replication role (config {@code role=}, later set by a monitor); NONE when unknown. */
     public enum Role { MASTER, SLAVE, NONE }
 
+    /**
+     * MariaDB mode's TLS to this server (MaxScale's server {@code ssl*} parameters): {@code cert}/{@code key} are
+     * the client certificate Patchbay presents (both or neither); {@code ca} verifies the server's certificate
+     * when {@code verifyPeerCertificate} (the JVM's trusted CAs without it), and {@code verifyPeerHost} also
+     * checks that the certificate names the server's address.
+     */
+    public record Tls(boolean enabled, String ca, String cert, String key, boolean verifyPeerCertificate,
+                      boolean verifyPeerHost) {
+        public static final Tls OFF = new Tls(false, "", "", "", false, false);
+    }
+
     /** {@code user}/{@code password}: the account a {@code mariadb} check logs in with (empty otherwise). */
     public record HealthCheck(CheckKind kind, long intervalNanos, long timeoutNanos, int rise, int fall,
                               String user, String password) {
@@ -53,7 +64,7 @@ public final class Server {
     private volatile HealthCheck healthCheck;
     /** Set once the server is destroyed at run time: its health check stops. */
     private volatile boolean retired;
-    private volatile boolean ssl;
+    private volatile Tls tls;
     private volatile Role role = Role.NONE;
 
     private final Slots connections = new Slots(this::maxConnections);
@@ -68,13 +79,13 @@ public final class Server {
 
     public Server(String name, int id, String host, int port, InetSocketAddress address, int weight,
                   int maxConnections, HealthCheck healthCheck) {
-        this(name, id, host, port, address, weight, maxConnections, healthCheck, Role.NONE, false);
+        this(name, id, host, port, address, weight, maxConnections, healthCheck, Role.NONE, Tls.OFF);
     }
 
     public Server(String name, int id, String host, int port, InetSocketAddress address, int weight,
-                  int maxConnections, HealthCheck healthCheck, Role role, boolean ssl) {
+                  int maxConnections, HealthCheck healthCheck, Role role, Tls tls) {
         this.role = role;
-        this.ssl = ssl;
+        this.tls = tls;
         this.name = name;
         this.id = id;
         this.host = host;
@@ -127,7 +138,11 @@ public final class Server {
 
     /** MariaDB mode: connect to this server with TLS. */
     public boolean ssl() {
-        return ssl;
+        return tls.enabled();
+    }
+
+    public Tls tls() {
+        return tls;
     }
 
     public Role role() {
@@ -152,9 +167,9 @@ public final class Server {
      * health check, and MariaDB mode's role and TLS. Open connections are not touched; the next connect and check use the new values.
      */
     public void reconfigure(String host, int port, InetSocketAddress address, int weight, int maxConnections,
-                            HealthCheck healthCheck, Role role, boolean ssl) {
+                            HealthCheck healthCheck, Role role, Tls tls) {
         this.role = role;
-        this.ssl = ssl;
+        this.tls = tls;
         this.host = host;
         this.port = port;
         this.address = address;

@@ -143,7 +143,7 @@ final class BackendLogin {
             return;
         }
         if (!success) {
-            fail("TLS with server " + server.name() + " failed: " + (cause == null ? "?" : cause.getMessage()));
+            fail(BackendTls.describe(server, cause));
             return;
         }
         cipher = negotiatedCipher;

@@ -125,7 +125,7 @@ final class MariaDbRestart {
                 connectFailed(server, attempt, ProxiedSession.describe(future.cause()));
                 return;
             }
-            login = new BackendLogin(candidate, server, owner.credentials(), server.ssl() ? owner.backendSsl() : null,
+            login = new BackendLogin(candidate, server, owner.credentials(), server.ssl() ? BackendTls.context(server) : null,
                     new BackendLogin.Listener() {
                         @Override
                         public void loggedIn(InitialHandshake hs, int st, String c) {

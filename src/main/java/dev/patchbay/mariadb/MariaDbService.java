@@ -3,10 +3,6 @@ package dev.patchbay.mariadb;
 import dev.patchbay.config.PatchbayConfig;
 import dev.patchbay.core.Service;
 import dev.patchbay.mariadb.auth.AccountLoader;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import javax.net.ssl.SSLException;
 
 /**
  * The MariaDB-mode side of a service, shared by every listener and session using it: its
@@ -19,7 +15,6 @@ public final class MariaDbService implements AutoCloseable {
     private final Service service;
     private final PatchbayConfig.MariaDbSettings settings;
     private final AccountLoader accounts;
-    private final SslContext backendSsl;
     private final int retainLastStatements;
     private volatile String learnedVersion;
 
@@ -34,16 +29,6 @@ public final class MariaDbService implements AutoCloseable {
         this.accounts = new AccountLoader(service.name(), service::servers, settings.user(), settings.password(),
                 settings.usersFile(), settings.usersRefreshTimeNanos(), settings.usersRefreshIntervalNanos(),
                 service.settings().connectTimeoutNanos(), this::versionSeen);
-        this.backendSsl = newBackendSsl();
-    }
-
-    /** A client context for servers with {@code ssl=true}: certificates are not verified (see docs/mariadb.md). */
-    static SslContext newBackendSsl() {
-        try {
-            return SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        } catch (SSLException e) {
-            throw new IllegalStateException("TLS is not available: " + e.getMessage(), e);
-        }
     }
 
     public void start() {
@@ -68,9 +53,6 @@ public final class MariaDbService implements AutoCloseable {
     }
 
     /** Client context for servers with {@code ssl=true}; certificates are not verified (see docs/mariadb.md). */
-    SslContext backendSsl() {
-        return backendSsl;
-    }
 
     /** The server version string of Patchbay's handshake. */
     String versionString() {

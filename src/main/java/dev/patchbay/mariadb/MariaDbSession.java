@@ -452,7 +452,7 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         channelsOpen++;
         Channel ch = backend;
         ch.closeFuture().addListener(f -> channelClosed());
-        login = new BackendLogin(ch, server, credentials(), server.ssl() ? mdb.backendSsl() : null, new BackendLogin.Listener() {
+        login = new BackendLogin(ch, server, credentials(), server.ssl() ? BackendTls.context(server) : null, new BackendLogin.Listener() {
             @Override
             public void loggedIn(InitialHandshake hs, int status, String cipher) {
                 onBackendLoggedIn(server, hs, status, cipher);
@@ -1143,7 +1143,7 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
             BackendLogin.Credentials creds = new BackendLogin.Credentials(user, sha1Password, null,
                     clientCaps & ~Capabilities.DEPRECATE_EOF, collation, Map.of("_proxy_conn_id", Long.toString(session.id())));
             SideQuery q = new SideQuery(patchbay, client.eventLoop(), server, creds,
-                    server.ssl() ? mdb.backendSsl() : null, SideQuery.query(kill.forBackend(c.connectionId())),
+                    server.ssl() ? BackendTls.context(server) : null, SideQuery.query(kill.forBackend(c.connectionId())),
                     2 * service.settings().connectTimeoutNanos(), new SideQuery.Outcome() {
                         @Override
                         public void answered(ByteBuf err) {
@@ -1520,9 +1520,6 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         return Capabilities.has(clientCaps, Capabilities.DEPRECATE_EOF);
     }
 
-    SslContext backendSsl() {
-        return mdb.backendSsl();
-    }
 
     // ---- errors and closing -------------------------------------------------------------------
 

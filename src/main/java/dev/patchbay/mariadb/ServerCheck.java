@@ -9,7 +9,6 @@ import dev.patchbay.mariadb.protocol.Packets;
 import dev.patchbay.net.HealthChecker;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
-import io.netty.handler.ssl.SslContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +28,6 @@ public final class ServerCheck implements HealthChecker.Probe {
     private static final Map<String, String> ATTRIBUTES = Map.of("program_name", "patchbay-health-check");
 
     private final Patchbay patchbay;
-    private volatile SslContext tls;
 
     public ServerCheck(Patchbay patchbay) {
         this.patchbay = patchbay;
@@ -41,7 +39,7 @@ public final class ServerCheck implements HealthChecker.Probe {
         BackendLogin.Credentials login = new BackendLogin.Credentials(check.user(),
                 check.password().isEmpty() ? new byte[0] : NativePassword.sha1(check.password().getBytes(StandardCharsets.UTF_8)),
                 null, CAPS, 0, ATTRIBUTES);
-        new SideQuery(patchbay, loop, server, login, server.ssl() ? tls() : null, PING, check.timeoutNanos(),
+        new SideQuery(patchbay, loop, server, login, server.ssl() ? BackendTls.context(server) : null, PING, check.timeoutNanos(),
                 new SideQuery.Outcome() {
                     @Override
                     public void answered(ByteBuf err) {
@@ -63,15 +61,5 @@ public final class ServerCheck implements HealthChecker.Probe {
                         result.report(false, reason);
                     }
                 }).start();
-    }
-
-    /** For servers with {@code ssl=true}, made on first use. */
-    private SslContext tls() {
-        SslContext c = tls;
-        if (c == null) {
-            c = MariaDbService.newBackendSsl();
-            tls = c;
-        }
-        return c;
     }
 }

@@ -4,6 +4,7 @@ import static dev.patchbay.config.Cfg.assertErrors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.patchbay.core.Server;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -384,6 +385,25 @@ class ValueErrorsTest {
         assertThat(own.user()).isEqualTo("monitor");
         assertThat(own.password()).isEqualTo("pw");
         assertThat(own.toString()).doesNotContain("pw");
+    }
+
+    @Test
+    void serverTls() {
+        String pem = Path.of(System.getProperty("java.home"), "release").toString(); // a readable file on any JDK
+        assertErrors(server("ssl_verify_peer_certificate=true"),
+                "test.cnf:5: [s1] ssl_verify_peer_certificate: applies only with ssl=true");
+        assertErrors(server("ssl=true\nssl_cert=" + pem), "test.cnf:1: [s1] ssl_key: ssl_cert and ssl_key go"
+                + " together (the client certificate Patchbay presents, and its key): give both or neither");
+        assertErrors(server("ssl=true\nssl_verify_peer_host=true"), "test.cnf:6: [s1] ssl_verify_peer_host: needs"
+                + " ssl_verify_peer_certificate=true (a name in a certificate nobody verified proves nothing)");
+        assertErrors(server("ssl=true\nssl_verify_peer_certificate=true\nssl_ca=/nonexistent/ca.pem"),
+                "test.cnf:7: [s1] ssl_ca: '/nonexistent/ca.pem' is not a readable file");
+        assertErrors(server("ssl=true\nssl_ca=" + pem + "\nssl_ca_cert=" + pem),
+                "test.cnf:7: [s1] ssl_ca_cert: is the older name of ssl_ca: give one of them");
+        // MaxScale's older name; and ssl_ca alone does not verify anything, as in MaxScale.
+        Server.Tls tls = Cfg.parse(server("ssl=true\nssl_ca_cert=" + pem)).servers().get(0).tls();
+        assertThat(tls).isEqualTo(new Server.Tls(true, pem, "", "", false, false));
+        assertThat(Cfg.parse(server("")).servers().get(0).tls()).isEqualTo(Server.Tls.OFF);
     }
 
     @Test

@@ -33,7 +33,7 @@ class MariaDbConfigTest {
         assertThat(s.mariadb().maxSescmdHistory()).isEqualTo(9);
         assertThat(s.mariadb().toString()).doesNotContain("pw");
         assertThat(c.servers().get(0).role()).isEqualTo(Server.Role.SLAVE);
-        assertThat(c.servers().get(0).ssl()).isTrue();
+        assertThat(c.servers().get(0).tls().enabled()).isTrue();
         assertThat(c.listeners().get(0).protocol()).isEqualTo("mariadb");
     }
 

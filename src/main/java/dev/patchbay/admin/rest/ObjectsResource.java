@@ -232,6 +232,13 @@ final class ObjectsResource {
         p.put("port", s.port());
         p.put("weight", s.weight());
         p.put("max_connections", s.maxConnections());
+        Server.Tls tls = s.tls();
+        p.put("ssl", tls.enabled());
+        p.put("ssl_ca", tls.ca());
+        p.put("ssl_cert", tls.cert());
+        p.put("ssl_key", tls.key());
+        p.put("ssl_verify_peer_certificate", tls.verifyPeerCertificate());
+        p.put("ssl_verify_peer_host", tls.verifyPeerHost());
         Server.HealthCheck hc = s.healthCheck();
         if (hc != null) {
             p.put("health_check", hc.kind().name().toLowerCase(Locale.ROOT));

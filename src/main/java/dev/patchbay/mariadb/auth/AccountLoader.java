@@ -197,7 +197,7 @@ public final class AccountLoader implements AutoCloseable {
                 continue;
             }
             try (BlockingClient c = new BlockingClient()) {
-                c.connect(s.address(), connectTimeoutMillis, s.ssl(), user, password);
+                c.connect(s, connectTimeoutMillis, user, password);
                 versionSeen.accept(c.serverVersion());
                 return query(c);
             } catch (IOException | RuntimeException e) {

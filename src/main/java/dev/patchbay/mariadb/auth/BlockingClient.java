@@ -1,5 +1,7 @@
 package dev.patchbay.mariadb.auth;
 
+import dev.patchbay.core.Server;
+import dev.patchbay.mariadb.BackendTls;
 import dev.patchbay.mariadb.protocol.Capabilities;
 import dev.patchbay.mariadb.protocol.HandshakeResponse;
 import dev.patchbay.mariadb.protocol.InitialHandshake;
@@ -10,19 +12,16 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 
 /**
  * A minimal blocking MariaDB client for the account loader, which runs on its own thread and never
@@ -44,8 +43,10 @@ final class BlockingClient implements AutoCloseable {
         return serverVersion;
     }
 
-    void connect(InetSocketAddress address, int timeoutMillis, boolean tls, String user, byte[] password)
-            throws IOException {
+    /** Logs into {@code server} as {@code user}; with TLS (its {@code ssl*} settings) when it has {@code ssl=true}. */
+    void connect(Server server, int timeoutMillis, String user, byte[] password) throws IOException {
+        InetSocketAddress address = server.address();
+        boolean tls = server.ssl();
         socket = new Socket();
         socket.connect(address, timeoutMillis);
         socket.setSoTimeout(timeoutMillis);
@@ -70,10 +71,19 @@ final class BlockingClient implements AutoCloseable {
             ByteBuf req = Unpooled.buffer(32);
             HandshakeResponse.writeSslRequest(req, caps, 16 << 20, 45, 0);
             writePacket(req);
-            SSLSocket ssl = (SSLSocket) insecureContext().getSocketFactory()
-                    .createSocket(socket, address.getHostString(), address.getPort(), true);
+            SSLSocket ssl = (SSLSocket) BackendTls.jdkContext(server).getSocketFactory()
+                    .createSocket(socket, server.host(), server.port(), true);
             ssl.setUseClientMode(true);
-            ssl.startHandshake();
+            if (server.tls().verifyPeerHost()) {
+                SSLParameters params = ssl.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS");
+                ssl.setSSLParameters(params);
+            }
+            try {
+                ssl.startHandshake();
+            } catch (SSLException e) {
+                throw new IOException(BackendTls.describe(server, e), e);
+            }
             socket = ssl;
             bind(ssl);
         }
@@ -206,30 +216,6 @@ final class BlockingClient implements AutoCloseable {
             out.flush();
         } finally {
             frame.release();
-        }
-    }
-
-    /** Backend TLS does not verify the server certificate (no CA is configured for servers). */
-    static SSLContext insecureContext() throws IOException {
-        try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
-            return ctx;
-        } catch (Exception e) {
-            throw new IOException("TLS unavailable: " + e.getMessage(), e);
         }
     }
 
