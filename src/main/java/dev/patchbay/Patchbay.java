@@ -106,7 +106,7 @@ public final class Patchbay implements AutoCloseable {
     /** A new server object with the next server id. */
     Server newServer(PatchbayConfig.ServerConfig sc) {
         return new Server(sc.name(), nextServerId++, sc.address(), sc.port(), resolve(sc.address(), sc.port()),
-                sc.weight(), sc.maxConnections(), sc.healthCheck(), sc.role(), sc.tls());
+                sc.weight(), sc.maxConnections(), sc.healthCheck(), sc.role(), sc.tls(), sc.proxyProtocol());
     }
 
     /** A new listener frontend with the next proxy id. */

@@ -265,7 +265,7 @@ public final class RuntimeConfig {
                 PatchbayConfig.ServerConfig old = find(before.servers(), sc.name(), PatchbayConfig.ServerConfig::name);
                 if (old != null && !old.equals(sc)) {
                     s.reconfigure(sc.address(), sc.port(), Patchbay.resolve(sc.address(), sc.port()), sc.weight(),
-                            sc.maxConnections(), sc.healthCheck(), sc.role(), sc.tls());
+                            sc.maxConnections(), sc.healthCheck(), sc.role(), sc.tls(), sc.proxyProtocol());
                 }
             }
             for (Server s : pb.servers().values()) {

@@ -361,8 +361,15 @@ public final class ConfigLoader {
             r.error("health_check_user", "applies to health_check=mariadb only");
         }
         Server.Role role = Server.Role.valueOf(r.choice("role", "none", "master", "slave", "none").toUpperCase(Locale.ROOT));
+        // MaxScale's proxy_protocol=true sends the text header (v1); HAProxy's send-proxy-v2 is v2.
+        Server.ProxyProtocol proxy = switch (r.choice("proxy_protocol", "false", "false", "true", "v1", "v2")) {
+            case "true", "v1" -> Server.ProxyProtocol.V1;
+            case "v2" -> Server.ProxyProtocol.V2;
+            default -> Server.ProxyProtocol.NONE;
+        };
         return new PatchbayConfig.ServerConfig(r.name(), address, port, weight, max,
-                new Server.HealthCheck(kind, interval, timeout, rise, fall, checkUser, checkPassword), role, serverTls(r));
+                new Server.HealthCheck(kind, interval, timeout, rise, fall, checkUser, checkPassword), role, serverTls(r),
+                proxy);
     }
 
     /** MariaDB mode's TLS to a server, with MaxScale's key names ({@code ssl_ca_cert} is its older name of {@code ssl_ca}). */
@@ -761,6 +768,13 @@ public final class ConfigLoader {
         } else if (!cert.isEmpty() || !key.isEmpty() || !ca.isEmpty()) {
             r.error("ssl", "ssl_cert, ssl_key or ssl_ca is set but ssl is not true");
         }
+        List<String> proxyNetworks = r.list("proxy_protocol_networks");
+        for (String n : proxyNetworks) {
+            if (n.equals("*") ? proxyNetworks.size() > 1 : Cidr.parse(n) == null) {
+                r.error("proxy_protocol_networks", "'" + n + "' is not an IP address or network (10.0.0.0/8, fd00::/8),"
+                        + " or * alone for every peer");
+            }
+        }
         return new PatchbayConfig.ListenerConfig(
                 r.name(),
                 r.requiredString("service"),
@@ -768,7 +782,7 @@ public final class ConfigLoader {
                 r.nonEmptyString("address", "0.0.0.0"),
                 r.port("port", true, true),
                 r.integer("backlog", 1024, 1, 65535),
-                ssl, cert, key, ca);
+                ssl, cert, key, ca, List.copyOf(proxyNetworks));
     }
 
     private static PatchbayConfig.StatsSocketConfig statsSocket(SectionReader r) {

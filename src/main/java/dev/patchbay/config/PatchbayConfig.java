@@ -83,15 +83,17 @@ public record PatchbayConfig(
 
     /** {@code role} and {@code tls} are used by MariaDB-mode services. */
     public record ServerConfig(String name, String address, int port, int weight, int maxConnections,
-                               Server.HealthCheck healthCheck, Server.Role role, Server.Tls tls) {
+                               Server.HealthCheck healthCheck, Server.Role role, Server.Tls tls,
+                               Server.ProxyProtocol proxyProtocol) {
         /** A server without MariaDB-mode settings: no role, no TLS. */
         public ServerConfig(String name, String address, int port, int weight, int maxConnections,
                             Server.HealthCheck healthCheck) {
-            this(name, address, port, weight, maxConnections, healthCheck, Server.Role.NONE, Server.Tls.OFF);
+            this(name, address, port, weight, maxConnections, healthCheck, Server.Role.NONE, Server.Tls.OFF,
+                    Server.ProxyProtocol.NONE);
         }
 
         public ServerConfig withHealthCheck(Server.HealthCheck hc) {
-            return new ServerConfig(name, address, port, weight, maxConnections, hc, role, tls);
+            return new ServerConfig(name, address, port, weight, maxConnections, hc, role, tls, proxyProtocol);
         }
     }
 
@@ -206,11 +208,16 @@ public record PatchbayConfig(
     }
 
     /** {@code ssl*} apply to {@code protocol=mariadb} listeners (TLS after the client's SSLRequest). */
+    /**
+     * {@code proxyProtocolNetworks}: the peers (addresses, networks, or {@code *}) whose connections carry a PROXY
+     * protocol header; empty for none.
+     */
     public record ListenerConfig(String name, String service, String protocol, String address, int port,
-                                 int backlog, boolean ssl, String sslCert, String sslKey, String sslCa) {
-        /** A listener without TLS. */
+                                 int backlog, boolean ssl, String sslCert, String sslKey, String sslCa,
+                                 List<String> proxyProtocolNetworks) {
+        /** A listener without TLS or PROXY headers. */
         public ListenerConfig(String name, String service, String protocol, String address, int port, int backlog) {
-            this(name, service, protocol, address, port, backlog, false, "", "", "");
+            this(name, service, protocol, address, port, backlog, false, "", "", "", List.of());
         }
     }
 

@@ -18,6 +18,9 @@ public final class Server {
     /** {@code tcp}: a connect; {@code mariadb}: a login and COM_PING (see docs/configuration.md); {@code none}. */
     public enum CheckKind { TCP, MARIADB, NONE }
 
+    /** The PROXY protocol header each session's connection to the server starts with (HAProxy send-proxy[-v2]). */
+    public enum ProxyProtocol { NONE, V1, V2 }
+
     /** Replication role (config {@code role=}, later set by a monitor); NONE when unknown. */
     public enum Role { MASTER, SLAVE, NONE }
 
@@ -65,6 +68,7 @@ public final class Server {
     /** Set once the server is destroyed at run time: its health check stops. */
     private volatile boolean retired;
     private volatile Tls tls;
+    private volatile ProxyProtocol proxyProtocol;
     private volatile Role role = Role.NONE;
 
     private final Slots connections = new Slots(this::maxConnections);
@@ -79,13 +83,14 @@ public final class Server {
 
     public Server(String name, int id, String host, int port, InetSocketAddress address, int weight,
                   int maxConnections, HealthCheck healthCheck) {
-        this(name, id, host, port, address, weight, maxConnections, healthCheck, Role.NONE, Tls.OFF);
+        this(name, id, host, port, address, weight, maxConnections, healthCheck, Role.NONE, Tls.OFF, ProxyProtocol.NONE);
     }
 
     public Server(String name, int id, String host, int port, InetSocketAddress address, int weight,
-                  int maxConnections, HealthCheck healthCheck, Role role, Tls tls) {
+                  int maxConnections, HealthCheck healthCheck, Role role, Tls tls, ProxyProtocol proxyProtocol) {
         this.role = role;
         this.tls = tls;
+        this.proxyProtocol = proxyProtocol;
         this.name = name;
         this.id = id;
         this.host = host;
@@ -145,6 +150,10 @@ public final class Server {
         return tls;
     }
 
+    public ProxyProtocol proxyProtocol() {
+        return proxyProtocol;
+    }
+
     public Role role() {
         return role;
     }
@@ -167,9 +176,10 @@ public final class Server {
      * health check, and MariaDB mode's role and TLS. Open connections are not touched; the next connect and check use the new values.
      */
     public void reconfigure(String host, int port, InetSocketAddress address, int weight, int maxConnections,
-                            HealthCheck healthCheck, Role role, Tls tls) {
+                            HealthCheck healthCheck, Role role, Tls tls, ProxyProtocol proxyProtocol) {
         this.role = role;
         this.tls = tls;
+        this.proxyProtocol = proxyProtocol;
         this.host = host;
         this.port = port;
         this.address = address;

@@ -61,8 +61,9 @@ public final class Session {
     private final long acceptedNanos;
     private final Frontend frontend;
     private final Service service;
-    private final SocketAddress clientAddress;
-    private final SocketAddress frontendAddress;
+    // The TCP peer and the listener's address, until a PROXY protocol header names the real ones (once, early).
+    private volatile SocketAddress clientAddress;
+    private volatile SocketAddress frontendAddress;
     private final SessionIo io;
     private final CompletableFuture<Termination> closed = new CompletableFuture<>();
     private final SessionRegistry registry;
@@ -154,6 +155,12 @@ public final class Session {
 
     public SocketAddress clientAddress() {
         return clientAddress;
+    }
+
+    /** The addresses a PROXY protocol header gave: the real client, and the address it connected to. */
+    public void setProxiedAddresses(SocketAddress client, SocketAddress frontend) {
+        this.clientAddress = client;
+        this.frontendAddress = frontend;
     }
 
     /** The local address the client connected to. */

@@ -51,6 +51,11 @@ public final class MariaDbListener extends SocketListener {
     }
 
     @Override
+    protected boolean proxyHeaderRequired() {
+        return false;
+    }
+
+    @Override
     protected String protocolLabel() {
         return tls != null ? "mariadb, TLS" : "mariadb";
     }

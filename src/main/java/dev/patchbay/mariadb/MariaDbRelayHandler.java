@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 
 /**
@@ -33,6 +34,10 @@ final class MariaDbRelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HAProxyMessage header) {
+            session.onProxyHeader(header); // only a client pipeline has the PROXY header reader
+            return;
+        }
         long t0 = Profiling.enabled() ? System.nanoTime() : 0;
         if (clientSide) {
             session.onClientFrame((ByteBuf) msg);

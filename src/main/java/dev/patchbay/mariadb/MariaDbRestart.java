@@ -93,7 +93,7 @@ final class MariaDbRestart {
     private void connect(int attempt) {
         Service service = owner.service();
         Channel client = owner.client();
-        Server server = service.acquireServer(client.remoteAddress(), failed);
+        Server server = service.acquireServer(owner.session().clientAddress(), failed);
         if (server == null) {
             finish(service.hasNoUsableServer() ? "no server of service " + service.name() + " is up"
                     : "every server of service " + service.name() + " is at max_connections");
@@ -112,7 +112,7 @@ final class MariaDbRestart {
                         ch.pipeline().addLast(PacketDecoder.NAME, PacketDecoder.batching());
                         ch.pipeline().addLast(MariaDbRelayHandler.NAME, new MariaDbRelayHandler(owner, false));
                     }
-                });
+                }, owner.proxyHeaderFor(server));
         candidate = f.channel();
         candidateServer = server;
         f.addListener((ChannelFutureListener) future -> {

@@ -36,6 +36,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
@@ -345,7 +346,19 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
     }
 
     private String clientIp() {
-        return hostOf(client.remoteAddress());
+        return hostOf(session.clientAddress());
+    }
+
+    /**
+     * The client's PROXY protocol header (its peer is in proxy_protocol_networks): taken before the client's
+     * first packet only, so accounts are matched against the address it names.
+     */
+    void onProxyHeader(HAProxyMessage m) {
+        if (!(phase instanceof Phase.Greeting) || closing) {
+            m.release();
+            return;
+        }
+        acceptProxyHeader(m);
     }
 
     /**
@@ -1143,7 +1156,8 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
             BackendLogin.Credentials creds = new BackendLogin.Credentials(user, sha1Password, null,
                     clientCaps & ~Capabilities.DEPRECATE_EOF, collation, Map.of("_proxy_conn_id", Long.toString(session.id())));
             SideQuery q = new SideQuery(patchbay, client.eventLoop(), server, creds,
-                    server.ssl() ? BackendTls.context(server) : null, SideQuery.query(kill.forBackend(c.connectionId())),
+                    server.ssl() ? BackendTls.context(server) : null, proxyHeaderFor(server),
+                    SideQuery.query(kill.forBackend(c.connectionId())),
                     2 * service.settings().connectTimeoutNanos(), new SideQuery.Outcome() {
                         @Override
                         public void answered(ByteBuf err) {
@@ -1550,6 +1564,13 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
 
     void onError(Channel ch, boolean clientSide, Throwable cause) {
         if (closing) {
+            return;
+        }
+        String header = clientSide ? proxyHeaderProblem(cause) : null;
+        if (header != null) {
+            // Before the client's first packet: nothing to answer in the MariaDB protocol.
+            SessionLog.info(session, "Refused: {}", header);
+            terminate(new Termination(Cause.CLIENT_ERROR, header));
             return;
         }
         String why = cause instanceof IOException ? String.valueOf(cause.getMessage()) : cause.toString();

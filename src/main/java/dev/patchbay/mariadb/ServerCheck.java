@@ -7,6 +7,7 @@ import dev.patchbay.mariadb.protocol.Commands;
 import dev.patchbay.mariadb.protocol.NativePassword;
 import dev.patchbay.mariadb.protocol.Packets;
 import dev.patchbay.net.HealthChecker;
+import dev.patchbay.net.ProxyHeaders;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,10 @@ public final class ServerCheck implements HealthChecker.Probe {
         BackendLogin.Credentials login = new BackendLogin.Credentials(check.user(),
                 check.password().isEmpty() ? new byte[0] : NativePassword.sha1(check.password().getBytes(StandardCharsets.UTF_8)),
                 null, CAPS, 0, ATTRIBUTES);
-        new SideQuery(patchbay, loop, server, login, server.ssl() ? BackendTls.context(server) : null, PING, check.timeoutNanos(),
+        // Not a client's connection: a header without addresses (v2 LOCAL, v1 UNKNOWN), as the PROXY protocol
+        // specification says for health checks.
+        new SideQuery(patchbay, loop, server, login, server.ssl() ? BackendTls.context(server) : null,
+                ProxyHeaders.local(server.proxyProtocol()), PING, check.timeoutNanos(),
                 new SideQuery.Outcome() {
                     @Override
                     public void answered(ByteBuf err) {

@@ -9,6 +9,7 @@ import dev.patchbay.mariadb.protocol.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -53,13 +54,16 @@ final class SideQuery {
     private BackendLogin login;
     private ScheduledFuture<?> timer;
     private boolean finished;
+    private final HAProxyMessage proxyHeader;
 
     /**
+     * @param proxyHeader  the PROXY protocol header the connection starts with (server proxy_protocol), or null
      * @param command      the command packet's payload (command byte first)
      * @param timeoutNanos the deadline for connect, login and answer together
      */
     SideQuery(Patchbay patchbay, EventLoop loop, Server server, BackendLogin.Credentials credentials, SslContext ssl,
-              byte[] command, long timeoutNanos, Outcome outcome) {
+              HAProxyMessage proxyHeader, byte[] command, long timeoutNanos, Outcome outcome) {
+        this.proxyHeader = proxyHeader;
         this.patchbay = patchbay;
         this.loop = loop;
         this.server = server;
@@ -93,7 +97,7 @@ final class SideQuery {
                 ch.pipeline().addLast(PacketDecoder.NAME, new PacketDecoder());
                 ch.pipeline().addLast("side-query", new Handler());
             }
-        });
+        }, proxyHeader);
         channel = connected.channel();
         channel.config().setAutoRead(true);
         connected.addListener(x -> {

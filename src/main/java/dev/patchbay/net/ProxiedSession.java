@@ -18,9 +18,11 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -73,6 +75,35 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         return session;
     }
 
+    /** Whether the client's connection starts with a PROXY protocol header (its peer is in proxy_protocol_networks). */
+    protected static boolean expectsProxyHeaderOn(Channel client) {
+        return client.pipeline().get(ProxyHeaderReader.NAME) != null;
+    }
+
+    /**
+     * A PROXY protocol header from the client's peer: from now on the session's client is the one it names
+     * (routing, accounts, logs, both admin views, and the header sent on to servers). Releases {@code m}.
+     */
+    protected final void acceptProxyHeader(HAProxyMessage m) {
+        try {
+            InetSocketAddress[] a = ProxyHeaders.addresses(m);
+            if (a == null) {
+                SessionLog.info(session, "PROXY header without addresses ({} {}): the peer is the client",
+                        m.protocolVersion(), m.command());
+                return;
+            }
+            SessionLog.info(session, "PROXY header from {}: client {} to {}", client.remoteAddress(), a[0], a[1]);
+            session.setProxiedAddresses(a[0], a[1]);
+        } finally {
+            m.release();
+        }
+    }
+
+    /** The header a connection to {@code server} for this session starts with, or null. */
+    public final HAProxyMessage proxyHeaderFor(Server server) {
+        return ProxyHeaders.of(server.proxyProtocol(), session.clientAddress(), session.frontendAddress());
+    }
+
     // ---- admission ----------------------------------------------------------------------------
 
     /** Takes the service slot, then a server; queues or refuses when either is full. */
@@ -91,7 +122,7 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
     }
 
     private void connectNext(int attempt, boolean resumed) {
-        Server server = service.acquireServer(client.remoteAddress(), failedServers);
+        Server server = service.acquireServer(session.clientAddress(), failedServers);
         if (server == null) {
             if (service.hasNoUsableServer()) {
                 terminate(new Termination(Cause.NO_SERVER, "no server of " + service.name() + " is up"));
@@ -184,7 +215,7 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         }
         armTimer();
         ChannelFuture connected = patchbay.transport().connect(client.eventLoop(), server.address(),
-                session.serviceSettings().connectTimeoutNanos(), backendInitializer(server));
+                session.serviceSettings().connectTimeoutNanos(), backendInitializer(server), proxyHeaderFor(server));
         Channel ch = connected.channel();
         backend = ch;
         connected.addListener((ChannelFutureListener) future -> {
@@ -240,6 +271,27 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
     }
 
     /** A connect failure as operators read it ("connection refused", "connect timeout", …). */
+    /**
+     * What was wrong with a client's PROXY protocol header (missing from a listed peer, or malformed: the
+     * decoder's reason), or null when {@code cause} is about something else.
+     */
+    protected static String proxyHeaderProblem(Throwable cause) {
+        Throwable c = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+                ? cause.getCause() : cause;
+        if (c instanceof ProxyHeaderReader.MissingHeader) {
+            return c.getMessage();
+        }
+        if (c instanceof io.netty.handler.codec.haproxy.HAProxyProtocolException) {
+            // The decoder wraps the precise reason ("invalid IPv4 address: …") in a general one.
+            Throwable inner = c;
+            while (inner.getCause() != null && inner.getCause().getMessage() != null) {
+                inner = inner.getCause();
+            }
+            return "invalid PROXY protocol header: " + inner.getMessage();
+        }
+        return null;
+    }
+
     public static String describe(Throwable t) {
         if (t instanceof io.netty.channel.ConnectTimeoutException) {
             return "connect timeout";

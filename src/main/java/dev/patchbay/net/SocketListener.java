@@ -2,6 +2,7 @@ package dev.patchbay.net;
 
 import dev.patchbay.Patchbay;
 import dev.patchbay.config.PatchbayConfig;
+import dev.patchbay.core.Cidr;
 import dev.patchbay.core.Frontend;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -11,6 +12,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,12 +29,37 @@ public abstract class SocketListener implements BoundListener {
     protected final PatchbayConfig.ListenerConfig config;
     protected final Frontend frontend;
     private final Map<EventExecutor, Integer> loopIndex = new IdentityHashMap<>();
+    /** Peers whose connections start with a PROXY protocol header; null: every peer (proxy_protocol_networks=*). */
+    private final List<Cidr> proxyNetworks;
+    private final boolean proxyFromAll;
     private Channel serverChannel;
 
     protected SocketListener(Patchbay patchbay, PatchbayConfig.ListenerConfig config, Frontend frontend) {
         this.patchbay = patchbay;
         this.config = config;
         this.frontend = frontend;
+        this.proxyFromAll = config.proxyProtocolNetworks().contains("*");
+        this.proxyNetworks = config.proxyProtocolNetworks().stream().filter(n -> !n.equals("*")).map(Cidr::parse).toList();
+    }
+
+    /**
+     * Whether a peer in {@code proxy_protocol_networks} must send a PROXY header (TCP mode, HAProxy's accept-proxy)
+     * or may (MariaDB mode, as MariaDB Server and MaxScale).
+     */
+    protected boolean proxyHeaderRequired() {
+        return true;
+    }
+
+    private boolean sendsProxyHeader(SocketChannel ch) {
+        if (proxyFromAll) {
+            return true;
+        }
+        for (Cidr c : proxyNetworks) {
+            if (c.contains(ch.remoteAddress())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Sets up one accepted client's pipeline; {@code loop} is its event loop's index (the session's thread). */
@@ -72,6 +99,9 @@ public abstract class SocketListener implements BoundListener {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         initClient(ch, loopIndex.getOrDefault(ch.eventLoop(), 0));
+                        if (sendsProxyHeader(ch)) {
+                            ch.pipeline().addFirst(ProxyHeaderReader.NAME, new ProxyHeaderReader(proxyHeaderRequired()));
+                        }
                     }
                 });
         configure(b);

@@ -24,6 +24,7 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
@@ -108,6 +109,15 @@ public record Transport(
      */
     public ChannelFuture connect(EventLoop loop, InetSocketAddress remote, long connectTimeoutNanos,
                                  ChannelHandler handler) {
+        return connect(loop, remote, connectTimeoutNanos, handler, null);
+    }
+
+    /**
+     * The same, and {@code proxyHeader} (if not null) is the connection's first bytes: written when the connect
+     * succeeds, before the future's other listeners run.
+     */
+    public ChannelFuture connect(EventLoop loop, InetSocketAddress remote, long connectTimeoutNanos,
+                                 ChannelHandler handler, HAProxyMessage proxyHeader) {
         Channel ch = newSocketChannel(remote);
         SocketChannelConfig cfg = (SocketChannelConfig) ch.config();
         long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos));
@@ -120,6 +130,15 @@ public record Transport(
         ch.pipeline().addLast(handler);
         ChannelPromise connected = ch.newPromise();
         connected.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        if (proxyHeader != null) {
+            connected.addListener(f -> {
+                if (f.isSuccess()) {
+                    ProxyHeaders.write(ch, proxyHeader);
+                } else {
+                    proxyHeader.release();
+                }
+            });
+        }
         loop.register(ch).addListener((ChannelFutureListener) reg -> {
             if (reg.isSuccess()) {
                 ch.connect(remote, connected);

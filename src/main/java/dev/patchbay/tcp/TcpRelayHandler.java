@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
 
 /**
  * The last stage of both pipelines of a TCP session: hands every event of one side to the
@@ -36,6 +37,10 @@ final class TcpRelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HAProxyMessage header) {
+            session.onProxyHeader(header); // only a client pipeline has the PROXY header reader
+            return;
+        }
         if (other(ctx)) {
             session.onOtherBackendRead(ctx.channel(), (ByteBuf) msg);
             return;

@@ -87,7 +87,7 @@ final class TcpRestart {
         Session session = owner.session();
         Service service = owner.service();
         Channel client = owner.client();
-        Server server = service.acquireServer(client.remoteAddress(), failed);
+        Server server = service.acquireServer(owner.session().clientAddress(), failed);
         if (server == null) {
             finish(service.hasNoUsableServer() ? "no server of service " + service.name() + " is up"
                     : "every server of service " + service.name() + " is at max_connections");
@@ -100,7 +100,7 @@ final class TcpRestart {
             return;
         }
         ChannelFuture f = owner.patchbay().transport().connect(client.eventLoop(), server.address(),
-                target.settings().connectTimeoutNanos(), new TcpRelayHandler(owner, false));
+                target.settings().connectTimeoutNanos(), new TcpRelayHandler(owner, false), owner.proxyHeaderFor(server));
         candidate = f.channel();
         candidateServer = server;
         f.addListener((ChannelFutureListener) future -> {

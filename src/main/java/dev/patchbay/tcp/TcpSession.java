@@ -14,6 +14,7 @@ import dev.patchbay.filter.TcpFilterChain;
 import dev.patchbay.logging.AccessLog;
 import dev.patchbay.logging.SessionLog;
 import dev.patchbay.net.ProxiedSession;
+import dev.patchbay.net.ProxyHeaderReader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -21,10 +22,12 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannelConfig;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -39,6 +42,8 @@ import java.util.function.Consumer;
 final class TcpSession extends ProxiedSession implements LiveSession {
 
     private boolean established;
+    /** The peer is in the listener's proxy_protocol_networks and its header has not come yet. */
+    private boolean awaitingHeader;
     private int channelsOpen;
     private boolean flushBackend;
     private boolean flushClient;
@@ -65,7 +70,9 @@ final class TcpSession extends ProxiedSession implements LiveSession {
 
     void clientActive(Channel ch) {
         long now = System.nanoTime();
-        openSession(ch, new SessionState.Queued(now));
+        awaitingHeader = expectsProxyHeaderOn(ch);
+        // Waiting for the PROXY header is the client identifying itself: no queue timer runs then.
+        openSession(ch, awaitingHeader ? new SessionState.Authenticating(now) : new SessionState.Queued(now));
         SessionLog.info(session, "Accepted {} on listener {}", ch.remoteAddress(), frontend.name());
         if (session.serviceSettings().splice()) {
             // Now, before the first read: splice mode counts every byte read from the client.
@@ -79,8 +86,37 @@ final class TcpSession extends ProxiedSession implements LiveSession {
             terminate(Termination.of(Cause.SHUTDOWN));
             return;
         }
+        if (awaitingHeader) {
+            // Routed once the header says who the client is (bytes after it are held as early bytes).
+            armTimer();
+            return;
+        }
         // No timer yet: most sessions connect at once; a queued one arms its own.
         admit(false);
+    }
+
+    /** The client's PROXY protocol header (TcpRelayHandler): the session is routed now. */
+    void onProxyHeader(HAProxyMessage m) {
+        if (!awaitingHeader || closing) {
+            m.release();
+            return;
+        }
+        awaitingHeader = false;
+        acceptProxyHeader(m);
+        session.setState(new SessionState.Queued(System.nanoTime()));
+        rearmTimer();
+        admit(false);
+    }
+
+    @Override
+    protected long extraDeadline() {
+        return awaitingHeader ? session.acceptedNanos() + ProxyHeaderReader.TIMEOUT_NANOS : Session.Timers.NEVER;
+    }
+
+    @Override
+    protected void onExtraDeadline() {
+        terminate(new Termination(Cause.CLIENT_TIMEOUT, "no PROXY protocol header within "
+                + TimeUnit.NANOSECONDS.toSeconds(ProxyHeaderReader.TIMEOUT_NANOS) + " s"));
     }
 
     // ---- connecting ---------------------------------------------------------------------------
@@ -302,6 +338,12 @@ final class TcpSession extends ProxiedSession implements LiveSession {
 
     void onError(boolean clientSide, Throwable cause) {
         if (closing) {
+            return;
+        }
+        String header = clientSide ? proxyHeaderProblem(cause) : null;
+        if (header != null) {
+            SessionLog.info(session, "Refused: {}", header);
+            terminate(new Termination(Cause.CLIENT_ERROR, header));
             return;
         }
         String why = cause instanceof IOException ? String.valueOf(cause.getMessage()) : cause.toString();

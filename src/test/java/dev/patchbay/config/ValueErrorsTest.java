@@ -388,6 +388,22 @@ class ValueErrorsTest {
     }
 
     @Test
+    void proxyProtocol() {
+        assertErrors(listener("port=3306\nproxy_protocol_networks=10.0.0.0/33"), "test.cnf:6: [l] proxy_protocol_networks: '10.0.0.0/33'"
+                + " is not an IP address or network (10.0.0.0/8, fd00::/8), or * alone for every peer");
+        assertErrors(listener("port=3306\nproxy_protocol_networks=*, 10.0.0.1"), "test.cnf:6: [l] proxy_protocol_networks: '*'"
+                + " is not an IP address or network (10.0.0.0/8, fd00::/8), or * alone for every peer");
+        assertErrors(listener("port=3306\nproxy_protocol_networks=lb.example.com"), "test.cnf:6: [l] proxy_protocol_networks:"
+                + " 'lb.example.com' is not an IP address or network (10.0.0.0/8, fd00::/8), or * alone for every peer");
+        assertThat(Cfg.parse(listener("port=3306\nproxy_protocol_networks=10.1.0.0/16, 192.0.2.5 ,fd00::/8")).listeners().get(0)
+                .proxyProtocolNetworks()).containsExactly("10.1.0.0/16", "192.0.2.5", "fd00::/8");
+        assertThat(Cfg.parse(server("proxy_protocol=true")).servers().get(0).proxyProtocol()).isEqualTo(Server.ProxyProtocol.V1);
+        assertThat(Cfg.parse(server("proxy_protocol=v2")).servers().get(0).proxyProtocol()).isEqualTo(Server.ProxyProtocol.V2);
+        assertThat(Cfg.parse(server("")).servers().get(0).proxyProtocol()).isEqualTo(Server.ProxyProtocol.NONE);
+        assertErrors(server("proxy_protocol=v3"), "test.cnf:5: [s1] proxy_protocol: 'v3' is not one of false, true, v1, v2");
+    }
+
+    @Test
     void serverTls() {
         String pem = Path.of(System.getProperty("java.home"), "release").toString(); // a readable file on any JDK
         assertErrors(server("ssl_verify_peer_certificate=true"),

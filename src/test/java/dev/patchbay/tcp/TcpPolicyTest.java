@@ -44,9 +44,7 @@ class TcpPolicyTest {
 
     /** A port with nothing listening: connects are refused at once. */
     private static int deadPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return Proxy.freePort();
     }
 
     @Test

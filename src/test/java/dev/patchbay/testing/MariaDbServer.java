@@ -68,7 +68,9 @@ public final class MariaDbServer implements AutoCloseable {
     public static synchronized MariaDbServer shared() throws Exception {
         if (shared == null) {
             pki = Pki.create();
-            shared = start("--ssl-cert=" + pki.serverCert(), "--ssl-key=" + pki.serverKey(), "--ssl-ca=" + pki.ca());
+            // Loopback peers may send a PROXY header (optional in MariaDB): Patchbay's servers with proxy_protocol.
+            shared = start("--ssl-cert=" + pki.serverCert(), "--ssl-key=" + pki.serverKey(), "--ssl-ca=" + pki.ca(),
+                    "--proxy-protocol-networks=127.0.0.0/8");
             MariaDbServer s = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {

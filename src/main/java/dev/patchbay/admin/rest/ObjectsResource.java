@@ -239,6 +239,11 @@ final class ObjectsResource {
         p.put("ssl_key", tls.key());
         p.put("ssl_verify_peer_certificate", tls.verifyPeerCertificate());
         p.put("ssl_verify_peer_host", tls.verifyPeerHost());
+        p.put("proxy_protocol", switch (s.proxyProtocol()) {
+            case NONE -> "false";
+            case V1 -> "v1";
+            case V2 -> "v2";
+        });
         Server.HealthCheck hc = s.healthCheck();
         if (hc != null) {
             p.put("health_check", hc.kind().name().toLowerCase(Locale.ROOT));
@@ -369,6 +374,7 @@ final class ObjectsResource {
             p.put("address", lc.address());
             p.put("port", boundPort(f.name(), lc.port()));
             p.put("backlog", lc.backlog());
+            p.put("proxy_protocol_networks", String.join(",", lc.proxyProtocolNetworks()));
         }
         ObjectNode stats = a.putObject("statistics");
         stats.put("connections", f.currentSessions());
