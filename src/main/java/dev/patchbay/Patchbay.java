@@ -16,6 +16,7 @@ import dev.patchbay.mariadb.MariaDbListener;
 import dev.patchbay.mariadb.MariaDbService;
 import dev.patchbay.mariadb.ServerCheck;
 import dev.patchbay.net.BoundListener;
+import dev.patchbay.net.ConnectionLimit;
 import dev.patchbay.net.HealthChecker;
 import dev.patchbay.net.Transport;
 import dev.patchbay.tcp.TcpListener;
@@ -62,6 +63,7 @@ public final class Patchbay implements AutoCloseable {
     private EventLoopGroup workers;
     private EventLoopGroup admin;
     private HealthChecker healthChecker;
+    private volatile ConnectionLimit connectionLimit;
     private RuntimeApi runtimeApi;
     private RestApi restApi;
     private volatile boolean stopping;
@@ -166,6 +168,25 @@ public final class Patchbay implements AutoCloseable {
         }
     }
 
+    private void startConnectionLimit() {
+        int configured = config.global().maxConnections();
+        long fds = ConnectionLimit.openFileLimit();
+        int max = ConnectionLimit.effective(configured, fds);
+        if (max == 0) {
+            log.info("max_connections: none (the open-file limit is unknown)");
+            return;
+        }
+        connectionLimit = new ConnectionLimit(max, this::listeners);
+        sessions.addListener(connectionLimit);
+        if (configured == 0) {
+            log.info("max_connections {} (from the open-file limit {})", max, fds);
+        } else if (fds > 0 && 2L * configured + ConnectionLimit.RESERVED_FDS > fds) {
+            log.warn("max_connections={} needs about {} file descriptors, but the open-file limit is {}: raise it"
+                    + " (ulimit -n, LimitNOFILE=) or sessions will fail with 'Too many open files' first", configured,
+                    2L * configured + ConnectionLimit.RESERVED_FDS, fds);
+        }
+    }
+
     /** Binds every listener and admin socket; throws if any cannot be bound. */
     public Patchbay start() throws Exception {
         int threads = config.global().threads() > 0 ? config.global().threads()
@@ -185,6 +206,7 @@ public final class Patchbay implements AutoCloseable {
         try {
             // Reads the servers' PEM files here, not on an event loop at the first connect.
             config.servers().forEach(sc -> BackendTls.prepare(sc.name(), sc.tls()));
+            startConnectionLimit();
             List<BoundListener> bound = new ArrayList<>();
             try {
                 for (PatchbayConfig.ListenerConfig lc : config.listeners()) {
@@ -256,6 +278,11 @@ public final class Patchbay implements AutoCloseable {
 
     HealthChecker healthChecker() {
         return healthChecker;
+    }
+
+    /** The process-wide session limit, or null when there is none (no open-file limit known, not configured). */
+    public ConnectionLimit connectionLimit() {
+        return connectionLimit;
     }
 
     /** The {@code protocol=mariadb} listeners. */

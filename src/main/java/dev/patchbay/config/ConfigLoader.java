@@ -285,8 +285,13 @@ public final class ConfigLoader {
             threads = r.integer("threads", 0, 1, 1024);
         }
         r.string("runtime_config_dir", "");
+        int maxConnections = 0;
+        if (!r.string("max_connections", "auto").equalsIgnoreCase("auto")) {
+            maxConnections = r.integer("max_connections", 0, 1, 10_000_000);
+        }
         PatchbayConfig.Global g = new PatchbayConfig.Global(
                 threads,
+                maxConnections,
                 r.choice("log_level", "notice", "error", "warning", "notice", "info", "debug"),
                 r.string("log_file", ""),
                 r.nonEmptyString("access_log", "stdout"),

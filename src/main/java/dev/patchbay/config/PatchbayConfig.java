@@ -43,9 +43,13 @@ public record PatchbayConfig(
      */
     public record Origin(String file, int line, boolean runtime, String overrides) {}
 
-    /** The {@code [patchbay]} section. {@code threads} 0 means one per core. */
+    /**
+     * The {@code [patchbay]} section. {@code threads} 0 means one per core; {@code maxConnections} 0 means derived
+     * from the open-file limit.
+     */
     public record Global(
             int threads,
+            int maxConnections,
             String logLevel,
             String logFile,
             String accessLog,

@@ -12,4 +12,8 @@ public interface BoundListener {
 
     /** Stops accepting; sessions already accepted go on. */
     void close();
+
+    /** Pauses or resumes accepting (the process-wide max_connections); a paused listener stays bound. */
+    default void setAccepting(boolean accepting) {
+    }
 }

@@ -6,6 +6,8 @@ import dev.patchbay.core.Cidr;
 import dev.patchbay.core.Frontend;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
@@ -14,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,7 +114,46 @@ public abstract class SocketListener implements BoundListener {
             throw new IllegalStateException("listener [" + config.name() + "] cannot listen on " + config.address() + ":"
                     + config.port() + ": " + e.getMessage(), e);
         }
+        // After Netty's acceptor, which pauses accepting for 1 s on an accept error and passes the error on.
+        serverChannel.pipeline().addLast("accept-errors", new AcceptErrors());
+        ConnectionLimit limit = patchbay.connectionLimit();
+        if (limit != null && limit.paused()) {
+            setAccepting(false);
+        }
         log.info("Listener {} ({}) on {} -> service {}", config.name(), protocolLabel(), boundAddress(), config.service());
+    }
+
+    @Override
+    public void setAccepting(boolean accepting) {
+        Channel ch = serverChannel;
+        if (ch != null) {
+            ch.config().setAutoRead(accepting);
+        }
+    }
+
+    /**
+     * Says in one line, at most once a minute, why accepting failed (typically EMFILE: the open-file limit),
+     * instead of Netty's "reached the tail of the pipeline" warning with a stack trace every second.
+     */
+    private final class AcceptErrors extends ChannelInboundHandlerAdapter {
+        private long lastNanos;
+        private int since;
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            since++;
+            long now = System.nanoTime();
+            if (lastNanos != 0 && now - lastNanos < TimeUnit.MINUTES.toNanos(1)) {
+                return;
+            }
+            ConnectionLimit limit = patchbay.connectionLimit();
+            log.error("Listener {} cannot accept: {} ({} sessions, open-file limit {}; max_connections {}); retrying"
+                    + " every second{}", config.name(), cause.getMessage(), patchbay.sessions().size(),
+                    ConnectionLimit.openFileLimit(), limit == null || limit.max() == 0 ? "none" : limit.max(),
+                    since > 1 ? " [" + since + " failures since the last message]" : "");
+            lastNanos = now;
+            since = 0;
+        }
     }
 
     @Override

@@ -312,4 +312,39 @@ class TcpPolicyTest {
         assertThat(accessLog.lines()).anyMatch(l -> l.contains("termination=\"shut down\""));
         assertThat(accessLog.lines()).anyMatch(l -> l.contains("termination=\"client closed\""));
     }
+
+    @Test
+    void maxConnectionsPausesTheListenersUntilASessionEnds() throws Exception {
+        TestBackend echo = closer.track(TestBackend.start("e", TestBackend.Mode.ECHO));
+        Patchbay p = closer.track(Proxy.start("[patchbay]\nadmin_enabled=false\nmax_connections=2\n\n"
+                + server("s1", echo.port()) + "[svc]\ntype=service\nservers=s1\n\n" + listener()));
+        assertThat(p.connectionLimit().max()).isEqualTo(2);
+        Socket a = closer.track(connect(p, "l1"));
+        ping(a);
+        Socket b = closer.track(connect(p, "l1"));
+        ping(b);
+        await().until(() -> p.connectionLimit().paused());
+        // The kernel still completes the handshake (the accept queue), but Patchbay does not take the connection.
+        Socket c = closer.track(connect(p, "l1"));
+        c.getOutputStream().write('x');
+        c.setSoTimeout(500);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.getInputStream().read())
+                .isInstanceOf(java.net.SocketTimeoutException.class);
+        assertThat(p.sessions().size()).isEqualTo(2);
+        a.close();
+        c.setSoTimeout(10_000);
+        assertThat(c.getInputStream().read()).as("served once a session ended").isEqualTo('x');
+        await().until(() -> p.sessions().size() == 2);
+        ping(b);
+    }
+
+    @Test
+    void theDefaultLimitComesFromTheOpenFileLimit() {
+        // Two descriptors per session, after a reserve for everything else, as HAProxy derives maxconn from ulimit -n.
+        assertThat(dev.patchbay.net.ConnectionLimit.effective(0, 20_000)).isEqualTo(9_872);
+        assertThat(dev.patchbay.net.ConnectionLimit.effective(0, 1_048_576)).isEqualTo(524_160);
+        assertThat(dev.patchbay.net.ConnectionLimit.effective(0, 100)).isEqualTo(1);
+        assertThat(dev.patchbay.net.ConnectionLimit.effective(0, -1)).as("unknown: no limit").isZero();
+        assertThat(dev.patchbay.net.ConnectionLimit.effective(5, 20_000)).isEqualTo(5);
+    }
 }

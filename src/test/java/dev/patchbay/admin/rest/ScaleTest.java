@@ -40,7 +40,9 @@ class ScaleTest {
 
     @Test
     void listingTenThousandSessions() throws Exception {
-        try (RestRig rig = RestRig.start(Map.of(), "", "max_connections=100\nqueue_timeout=600s\n")) {
+        // Queued sessions hold one descriptor, not the two the default max_connections counts on.
+        try (RestRig rig = RestRig.start(Map.of(), "max_connections=" + (SESSIONS + 100) + "\n",
+                "max_connections=100\nqueue_timeout=600s\n")) {
             Session first = rig.openSession();
             Path script = rig.dir.resolve("clients.py");
             Files.writeString(script, CLIENTS);
