@@ -390,8 +390,10 @@ public final class ConfigLoader {
         String key = r.string("ssl_key", "");
         boolean verifyCert = r.bool("ssl_verify_peer_certificate", false);
         boolean verifyHost = r.bool("ssl_verify_peer_host", false);
+        List<String> protocols = sslVersion(r);
         if (!ssl) {
-            for (String k : new String[] {caKey, "ssl_cert", "ssl_key", "ssl_verify_peer_certificate", "ssl_verify_peer_host"}) {
+            for (String k : new String[] {caKey, "ssl_cert", "ssl_key", "ssl_verify_peer_certificate", "ssl_verify_peer_host",
+                    "ssl_version"}) {
                 if (r.has(k)) {
                     r.error(k, "applies only with ssl=true");
                 }
@@ -412,7 +414,7 @@ public final class ConfigLoader {
                 r.error(k, "'" + f + "' is not a readable file");
             }
         }
-        return new Server.Tls(true, ca, cert, key, verifyCert, verifyHost);
+        return new Server.Tls(true, ca, cert, key, verifyCert, verifyHost, protocols);
     }
 
     private static PatchbayConfig.ServiceConfig service(SectionReader r) {
@@ -745,14 +747,60 @@ public final class ConfigLoader {
                 r.integer("max_sescmd_history", d.maxSescmdHistory(), 0, 1_000_000));
     }
 
+    /**
+     * {@code ssl_version} as MaxScale writes it ({@code MAX}, or a list of {@code TLSv12}/{@code TLSv1.2} …) in JDK
+     * protocol names; empty for {@code MAX}: the JVM's defaults (TLS 1.3 and 1.2).
+     */
+    private static List<String> sslVersion(SectionReader r) {
+        List<String> out = new ArrayList<>();
+        List<String> given = r.list("ssl_version");
+        for (String v : given) {
+            String jdk = switch (v.toUpperCase(Locale.ROOT)) {
+                case "MAX" -> "";
+                case "TLSV10", "TLSV1.0" -> "TLSv1";
+                case "TLSV11", "TLSV1.1" -> "TLSv1.1";
+                case "TLSV12", "TLSV1.2" -> "TLSv1.2";
+                case "TLSV13", "TLSV1.3" -> "TLSv1.3";
+                default -> null;
+            };
+            if (jdk == null) {
+                r.error("ssl_version", "'" + v + "' is not one of MAX, TLSv10, TLSv11, TLSv12, TLSv13 (or TLSv1.0 … TLSv1.3)");
+            } else if (jdk.isEmpty()) {
+                if (given.size() > 1) {
+                    r.error("ssl_version", "MAX (the JVM's default versions) goes alone");
+                }
+                return List.of();
+            } else if (disabledInThisJvm(jdk)) {
+                r.error("ssl_version", "'" + v + "' is disabled in this JVM (jdk.tls.disabledAlgorithms in its java.security)");
+            } else if (!out.contains(jdk)) {
+                out.add(jdk);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static boolean disabledInThisJvm(String protocol) {
+        String disabled = java.security.Security.getProperty("jdk.tls.disabledAlgorithms");
+        if (disabled == null) {
+            return false;
+        }
+        for (String d : disabled.split(",")) {
+            if (d.strip().equals(protocol)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static PatchbayConfig.ListenerConfig listener(SectionReader r) {
         String protocol = r.choice("protocol", "tcp", "tcp", "mariadb");
         boolean ssl = r.bool("ssl", false);
         String cert = r.string("ssl_cert", "");
         String key = r.string("ssl_key", "");
         String ca = r.string("ssl_ca", "");
+        List<String> sslProtocols = sslVersion(r);
         if (!protocol.equals("mariadb")) {
-            for (String k : new String[] {"ssl", "ssl_cert", "ssl_key", "ssl_ca"}) {
+            for (String k : new String[] {"ssl", "ssl_cert", "ssl_key", "ssl_ca", "ssl_version"}) {
                 if (r.has(k)) {
                     r.error(k, "only applies to protocol=mariadb (a tcp listener relays TLS untouched)");
                 }
@@ -770,8 +818,8 @@ public final class ConfigLoader {
                     r.error(k, "'" + f + "' is not a readable file");
                 }
             }
-        } else if (!cert.isEmpty() || !key.isEmpty() || !ca.isEmpty()) {
-            r.error("ssl", "ssl_cert, ssl_key or ssl_ca is set but ssl is not true");
+        } else if (!cert.isEmpty() || !key.isEmpty() || !ca.isEmpty() || r.has("ssl_version")) {
+            r.error("ssl", "ssl_cert, ssl_key, ssl_ca or ssl_version is set but ssl is not true");
         }
         List<String> proxyNetworks = r.list("proxy_protocol_networks");
         for (String n : proxyNetworks) {
@@ -787,7 +835,7 @@ public final class ConfigLoader {
                 r.nonEmptyString("address", "0.0.0.0"),
                 r.port("port", true, true),
                 r.integer("backlog", 1024, 1, 65535),
-                ssl, cert, key, ca, List.copyOf(proxyNetworks));
+                ssl, cert, key, ca, sslProtocols, List.copyOf(proxyNetworks));
     }
 
     private static PatchbayConfig.StatsSocketConfig statsSocket(SectionReader r) {

@@ -218,10 +218,10 @@ public record PatchbayConfig(
      */
     public record ListenerConfig(String name, String service, String protocol, String address, int port,
                                  int backlog, boolean ssl, String sslCert, String sslKey, String sslCa,
-                                 List<String> proxyProtocolNetworks) {
+                                 List<String> sslProtocols, List<String> proxyProtocolNetworks) {
         /** A listener without TLS or PROXY headers. */
         public ListenerConfig(String name, String service, String protocol, String address, int port, int backlog) {
-            this(name, service, protocol, address, port, backlog, false, "", "", "", List.of());
+            this(name, service, protocol, address, port, backlog, false, "", "", "", List.of(), List.of());
         }
     }
 

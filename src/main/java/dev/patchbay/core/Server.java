@@ -1,6 +1,7 @@
 package dev.patchbay.core;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -28,11 +29,12 @@ public final class Server {
      * MariaDB mode's TLS to this server (MaxScale's server {@code ssl*} parameters): {@code cert}/{@code key} are
      * the client certificate Patchbay presents (both or neither); {@code ca} verifies the server's certificate
      * when {@code verifyPeerCertificate} (the JVM's trusted CAs without it), and {@code verifyPeerHost} also
-     * checks that the certificate names the server's address.
+     * checks that the certificate names the server's address. {@code protocols}: the TLS versions allowed, as
+     * JDK names ({@code TLSv1.3}); empty for the JVM's defaults ({@code ssl_version=MAX}).
      */
     public record Tls(boolean enabled, String ca, String cert, String key, boolean verifyPeerCertificate,
-                      boolean verifyPeerHost) {
-        public static final Tls OFF = new Tls(false, "", "", "", false, false);
+                      boolean verifyPeerHost, List<String> protocols) {
+        public static final Tls OFF = new Tls(false, "", "", "", false, false, List.of());
     }
 
     /** {@code user}/{@code password}: the account a {@code mariadb} check logs in with (empty otherwise). */

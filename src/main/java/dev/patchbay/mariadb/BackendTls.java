@@ -93,6 +93,9 @@ public final class BackendTls {
         if (!tls.cert().isEmpty()) {
             b.keyManager(new File(tls.cert()), new File(tls.key()));
         }
+        if (!tls.protocols().isEmpty()) {
+            b.protocols(tls.protocols());
+        }
         return b.build();
     }
 }

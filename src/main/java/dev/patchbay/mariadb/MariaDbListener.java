@@ -33,6 +33,9 @@ public final class MariaDbListener extends SocketListener {
             if (!c.sslCa().isEmpty()) {
                 b.trustManager(new File(c.sslCa())).clientAuth(ClientAuth.OPTIONAL);
             }
+            if (!c.sslProtocols().isEmpty()) {
+                b.protocols(c.sslProtocols());
+            }
             return b.build();
         } catch (Exception e) {
             throw new IllegalStateException("listener [" + c.name() + "]: cannot load ssl_cert/ssl_key/ssl_ca: "

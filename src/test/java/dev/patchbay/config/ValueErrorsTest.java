@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.patchbay.core.Server;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -418,8 +419,31 @@ class ValueErrorsTest {
                 "test.cnf:7: [s1] ssl_ca_cert: is the older name of ssl_ca: give one of them");
         // MaxScale's older name; and ssl_ca alone does not verify anything, as in MaxScale.
         Server.Tls tls = Cfg.parse(server("ssl=true\nssl_ca_cert=" + pem)).servers().get(0).tls();
-        assertThat(tls).isEqualTo(new Server.Tls(true, pem, "", "", false, false));
+        assertThat(tls).isEqualTo(new Server.Tls(true, pem, "", "", false, false, List.of()));
         assertThat(Cfg.parse(server("")).servers().get(0).tls()).isEqualTo(Server.Tls.OFF);
+    }
+
+    @Test
+    void sslVersion() {
+        assertThat(Cfg.parse(server("ssl=true\nssl_version=TLSv12, TLSv1.3")).servers().get(0).tls().protocols())
+                .containsExactly("TLSv1.2", "TLSv1.3");
+        assertThat(Cfg.parse(server("ssl=true\nssl_version=MAX")).servers().get(0).tls().protocols()).isEmpty();
+        assertErrors(server("ssl=true\nssl_version=TLSv14"), "test.cnf:6: [s1] ssl_version: 'TLSv14' is not one of MAX,"
+                + " TLSv10, TLSv11, TLSv12, TLSv13 (or TLSv1.0 … TLSv1.3)");
+        assertErrors(server("ssl=true\nssl_version=MAX,TLSv13"),
+                "test.cnf:6: [s1] ssl_version: MAX (the JVM's default versions) goes alone");
+        assertErrors(server("ssl_version=TLSv13"), "test.cnf:5: [s1] ssl_version: applies only with ssl=true");
+        assertErrors(listener("port=3306\nssl_version=TLSv13"), "test.cnf:6: [l] ssl_version: only applies to"
+                + " protocol=mariadb (a tcp listener relays TLS untouched)");
+        // TLS 1.0 and 1.1 are off in current JVMs (java.security): said at load, not at the first handshake.
+        String disabled = String.valueOf(java.security.Security.getProperty("jdk.tls.disabledAlgorithms"));
+        if (List.of(disabled.split("\\s*,\\s*")).contains("TLSv1")) {
+            assertErrors(server("ssl=true\nssl_version=TLSv10"), "test.cnf:6: [s1] ssl_version: 'TLSv10' is disabled"
+                    + " in this JVM (jdk.tls.disabledAlgorithms in its java.security)");
+        } else {
+            assertThat(Cfg.parse(server("ssl=true\nssl_version=TLSv10")).servers().get(0).tls().protocols())
+                    .containsExactly("TLSv1");
+        }
     }
 
     @Test

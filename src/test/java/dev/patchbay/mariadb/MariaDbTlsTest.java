@@ -33,6 +33,7 @@ class MariaDbTlsTest {
     static MariaDbServer db;
     static Patchbay proxy;
     static File ca;
+    static String ini;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -46,7 +47,7 @@ class MariaDbTlsTest {
         ca = root.toTempRootCertPem();
         File cert = leaf.toTempCertChainPem();
         File key = leaf.toTempPrivateKeyPem();
-        String ini = MariaDbFixture.config(db, "", "ssl=true\nssl_cert=" + cert + "\nssl_key=" + key + "\n")
+        ini = MariaDbFixture.config(db, "", "ssl=true\nssl_cert=" + cert + "\nssl_key=" + key + "\n")
                 .replace("role=master\n", "role=master\nssl=true\n");
         proxy = dev.patchbay.testing.Proxy.start(ini);
     }
@@ -136,6 +137,23 @@ class MariaDbTlsTest {
         }
         assertThatThrownBy(() -> ConnectorJ4.connect(url("sslMode=verify-full"), "tls_nopw", ""))
                 .isInstanceOf(SQLException.class);
+    }
+
+    @Test
+    void sslVersionLimitsTheTlsVersionsOnBothLegs() throws Exception {
+        String limited = ini.replace("ssl_key=", "ssl_version=TLSv13\nssl_key=")
+                .replace("role=master\nssl=true\n", "role=master\nssl=true\nssl_version=TLSv12\n");
+        try (Patchbay p = dev.patchbay.testing.Proxy.start(limited)) {
+            String base = "jdbc:mariadb://127.0.0.1:" + p.listenerAddress("db").getPort() + "/tls_db?sslMode=trust";
+            assertThatThrownBy(() -> MariaDbFixture.connectUrl(base + "&enabledSslProtocolSuites=TLSv1.2", "tls_app", "tls-pw"))
+                    .isInstanceOf(SQLException.class);
+            try (Connection c = MariaDbFixture.connectUrl(base, "tls_app", "tls-pw"); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SHOW SESSION STATUS LIKE 'Ssl_version'")) {
+                rs.next();
+                assertThat(rs.getString(2)).as("the backend leg").isEqualTo("TLSv1.2");
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> p.sessions().size() == 0);
+        }
     }
 
     @Test

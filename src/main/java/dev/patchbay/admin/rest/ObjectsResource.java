@@ -219,6 +219,17 @@ final class ObjectsResource {
         return String.join(", ", parts);
     }
 
+    /** MaxScale's spelling of the TLS versions in force: MAX for the defaults, else TLSv12,TLSv13 …. */
+    private static String sslVersion(List<String> jdkProtocols) {
+        if (jdkProtocols.isEmpty()) {
+            return "MAX";
+        }
+        return String.join(",", jdkProtocols.stream().map(p -> switch (p) {
+            case "TLSv1" -> "TLSv10";
+            default -> p.replace(".", "");
+        }).toList());
+    }
+
     private ObjectNode server(Server s, String base) {
         ObjectNode o = resource(base, "servers", s.name());
         ObjectNode a = o.putObject("attributes");
@@ -239,6 +250,7 @@ final class ObjectsResource {
         p.put("ssl_key", tls.key());
         p.put("ssl_verify_peer_certificate", tls.verifyPeerCertificate());
         p.put("ssl_verify_peer_host", tls.verifyPeerHost());
+        p.put("ssl_version", sslVersion(tls.protocols()));
         p.put("proxy_protocol", switch (s.proxyProtocol()) {
             case NONE -> "false";
             case V1 -> "v1";
@@ -375,6 +387,11 @@ final class ObjectsResource {
             p.put("port", boundPort(f.name(), lc.port()));
             p.put("backlog", lc.backlog());
             p.put("proxy_protocol_networks", String.join(",", lc.proxyProtocolNetworks()));
+            p.put("ssl", lc.ssl());
+            p.put("ssl_cert", lc.sslCert());
+            p.put("ssl_key", lc.sslKey());
+            p.put("ssl_ca", lc.sslCa());
+            p.put("ssl_version", sslVersion(lc.sslProtocols()));
         }
         ObjectNode stats = a.putObject("statistics");
         stats.put("connections", f.currentSessions());

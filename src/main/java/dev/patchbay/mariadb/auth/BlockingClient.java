@@ -74,6 +74,9 @@ final class BlockingClient implements AutoCloseable {
             SSLSocket ssl = (SSLSocket) BackendTls.jdkContext(server).getSocketFactory()
                     .createSocket(socket, server.host(), server.port(), true);
             ssl.setUseClientMode(true);
+            if (!server.tls().protocols().isEmpty()) {
+                ssl.setEnabledProtocols(server.tls().protocols().toArray(String[]::new));
+            }
             if (server.tls().verifyPeerHost()) {
                 SSLParameters params = ssl.getSSLParameters();
                 params.setEndpointIdentificationAlgorithm("HTTPS");
