@@ -18,7 +18,9 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -270,18 +272,16 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         return session.retries();
     }
 
-    /** A connect failure as operators read it ("connection refused", "connect timeout", …). */
     /**
      * What was wrong with a client's PROXY protocol header (missing from a listed peer, or malformed: the
      * decoder's reason), or null when {@code cause} is about something else.
      */
     protected static String proxyHeaderProblem(Throwable cause) {
-        Throwable c = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
-                ? cause.getCause() : cause;
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (c instanceof ProxyHeaderReader.MissingHeader) {
             return c.getMessage();
         }
-        if (c instanceof io.netty.handler.codec.haproxy.HAProxyProtocolException) {
+        if (c instanceof HAProxyProtocolException) {
             // The decoder wraps the precise reason ("invalid IPv4 address: …") in a general one.
             Throwable inner = c;
             while (inner.getCause() != null && inner.getCause().getMessage() != null) {
@@ -292,6 +292,7 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         return null;
     }
 
+    /** A connect failure as operators read it ("connection refused", "connect timeout", …). */
     public static String describe(Throwable t) {
         if (t instanceof io.netty.channel.ConnectTimeoutException) {
             return "connect timeout";

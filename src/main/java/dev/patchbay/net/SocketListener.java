@@ -32,7 +32,7 @@ public abstract class SocketListener implements BoundListener {
     protected final PatchbayConfig.ListenerConfig config;
     protected final Frontend frontend;
     private final Map<EventExecutor, Integer> loopIndex = new IdentityHashMap<>();
-    /** Peers whose connections start with a PROXY protocol header; null: every peer (proxy_protocol_networks=*). */
+    /** Peers whose connections start with a PROXY protocol header (besides every peer when proxyFromAll: =*). */
     private final List<Cidr> proxyNetworks;
     private final boolean proxyFromAll;
     private Channel serverChannel;

@@ -177,4 +177,21 @@ class ProxyProtocolTest {
                 .as("no connection was made to the server").isInstanceOf(java.net.SocketTimeoutException.class);
         assertThat(p.sessions().size()).isZero();
     }
+
+    @Test
+    void aListedPeerThatSendsNothingIsClosedAfterTenSeconds() throws Exception {
+        ServerSocket ss = closer.track(new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
+        Patchbay p = start(ss.getLocalPort(), "", "proxy_protocol_networks=127.0.0.1");
+        try (Socket s = connect(p, "l1")) {
+            await().until(() -> p.sessions().size() == 1);
+            // Not queued for a server: no queue timer, no server slot, until the header says who the client is.
+            assertThat(p.sessions().snapshot().get(0).state()).isInstanceOf(dev.patchbay.core.SessionState.Authenticating.class);
+            s.setSoTimeout(20_000);
+            long t0 = System.nanoTime();
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isGreaterThan(8_000);
+        }
+        await().until(() -> accessLog.lines().stream().anyMatch(l -> l.contains(
+                "termination=\"client timeout (no PROXY protocol header within 10 s)\"")));
+    }
 }
