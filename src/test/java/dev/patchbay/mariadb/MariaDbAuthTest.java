@@ -150,12 +150,16 @@ class MariaDbAuthTest {
         try (Patchbay early = Proxy.start(MariaDbFixture.config(later, "users_refresh_time=30s\n", ""))) {
             assertThatThrownBy(() -> MariaDbFixture.connect(early, "auth_app", "s3cret!", "auth_db", ""))
                     .isInstanceOf(SQLException.class).hasMessageContaining("Access denied for user 'auth_app'");
+            // What POST /v1/services/svc/reload answers with while this lasts.
+            assertThat(early.mariaDbServiceOf("svc").accounts().lastFailure())
+                    .startsWith("cannot load accounts from any server (server1: ");
             // The database comes up at the address Patchbay was given (a TCP relay to it, on that port).
             try (Patchbay server = Proxy.start(Proxy.server("db", db.port())
                     + "[svc]\ntype=service\nservers=db\n\n[up]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=" + later + "\n")) {
                 // Loaded by the loader's own retries, with no login asking.
                 await().atMost(Duration.ofSeconds(10))
                         .until(() -> early.mariaDbServiceOf("svc").accounts().accounts().size() > 0);
+                assertThat(early.mariaDbServiceOf("svc").accounts().lastFailure()).isEmpty();
                 try (Connection c = MariaDbFixture.connect(early, "auth_app", "s3cret!", "auth_db", "");
                      Statement st = c.createStatement();
                      ResultSet rs = st.executeQuery("SELECT CURRENT_USER()")) {

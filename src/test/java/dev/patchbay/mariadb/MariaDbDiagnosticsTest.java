@@ -121,6 +121,17 @@ class MariaDbDiagnosticsTest {
         return HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
     }
 
+    @Test
+    void reloadingAServiceLoadsItsAccountsAtOnce() throws Exception {
+        // maxctrl reload service: no need to wait for users_refresh_time after a CREATE USER.
+        MariaDbFixture.createUser(db, "diag_new", "%", "new-pw", "diag_db");
+        HttpResponse<String> r = post("/v1/services/svc/reload");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+        assertThat(proxy.mariaDbServiceOf("svc").accounts().accounts().find("diag_new", "127.0.0.1"))
+                .as("loaded when the answer came").isNotNull();
+        assertThat(post("/v1/services/nope/reload").statusCode()).isEqualTo(404);
+    }
+
     private static long backendThread(Statement st) throws Exception {
         try (ResultSet rs = st.executeQuery("SELECT CONNECTION_ID()")) {
             rs.next();

@@ -49,6 +49,8 @@ public final class AccountLoader implements AutoCloseable {
     private final ScheduledExecutorService thread;
 
     private volatile UserAccounts accounts = UserAccounts.EMPTY;
+    /** Why the last load read nothing; empty after one that read accounts. */
+    private volatile String lastFailure = "";
     private CompletableFuture<UserAccounts> inFlight;
     private CompletableFuture<UserAccounts> firstLoad = new CompletableFuture<>();
     private long lastStartNanos;
@@ -88,6 +90,11 @@ public final class AccountLoader implements AutoCloseable {
         if (periodNanos > 0) {
             thread.scheduleWithFixedDelay(() -> refresh(true), periodNanos, periodNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** Why the last load read nothing, or empty when it read accounts. */
+    public String lastFailure() {
+        return lastFailure;
     }
 
     /** The current snapshot (possibly empty before the first load finished). */
@@ -168,6 +175,7 @@ public final class AccountLoader implements AutoCloseable {
                 ok = true;
             } catch (IOException | RuntimeException e) {
                 log.warn("Service {}: cannot read users_file {}: {}", service, usersFile, e.getMessage());
+                lastFailure = "cannot read users_file " + usersFile + ": " + e.getMessage();
             }
         }
         if (!user.isEmpty()) {
@@ -180,8 +188,12 @@ public final class AccountLoader implements AutoCloseable {
             }
         }
         if (!ok) {
+            if (lastFailure.isEmpty()) {
+                lastFailure = "no users_file could be read and no server answered";
+            }
             return null;
         }
+        lastFailure = "";
         UserAccounts loaded = new UserAccounts(list, System.nanoTime());
         accounts = loaded;
         log.info("Service {}: loaded {} accounts", service, loaded.size());
@@ -205,6 +217,7 @@ public final class AccountLoader implements AutoCloseable {
             }
         }
         log.warn("Service {}: cannot load accounts from any server ({})", service, lastError);
+        lastFailure = "cannot load accounts from any server (" + lastError + ")";
         return null;
     }
 
