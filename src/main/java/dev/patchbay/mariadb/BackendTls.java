@@ -7,6 +7,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.File;
+import java.util.HashMap;
+import java.util.Map;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
@@ -42,6 +44,27 @@ public final class BackendTls {
             throw new IllegalStateException("server [" + server + "]: cannot load ssl_ca/ssl_cert/ssl_key: "
                     + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
         }
+    }
+
+    /**
+     * Reads the PEM files of every TLS setting in use again (certificate rotation); the returned action puts the
+     * new contexts in force, for connections made from then on. Throws, changing nothing, when any cannot be
+     * loaded. Call off the event loops.
+     */
+    public static Runnable prepareReload(Map<String, Server> servers) {
+        Map<Server.Tls, SslContext> fresh = new HashMap<>();
+        for (Server s : servers.values()) {
+            Server.Tls tls = s.tls();
+            if (tls.enabled() && !fresh.containsKey(tls)) {
+                try {
+                    fresh.put(tls, build(tls));
+                } catch (Exception e) {
+                    throw new IllegalStateException("server [" + s.name() + "]: cannot load ssl_ca/ssl_cert/ssl_key: "
+                            + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+                }
+            }
+        }
+        return () -> CONTEXTS.putAll(fresh);
     }
 
     /** The context for {@code server}, which has {@code ssl=true}. */

@@ -18,13 +18,26 @@ import java.io.File;
  */
 public final class MariaDbListener extends SocketListener {
     private final MariaDbService service;
-    private final SslContext tls;
+    /** Replaced as a whole by a TLS reload: sessions take the one in force when they are accepted. */
+    private volatile SslContext tls;
 
     public MariaDbListener(Patchbay patchbay, PatchbayConfig.ListenerConfig config, Frontend frontend,
                            MariaDbService service) {
         super(patchbay, config, frontend);
         this.service = service;
         this.tls = config.ssl() ? serverContext(config) : null;
+    }
+
+    /**
+     * Reads {@code ssl_cert}/{@code ssl_key}/{@code ssl_ca} again (certificate rotation); the returned action puts
+     * the new context in force. Throws, changing nothing, when they cannot be loaded. Call off the event loops.
+     */
+    public Runnable prepareTlsReload() {
+        if (!config.ssl()) {
+            return () -> { };
+        }
+        SslContext fresh = serverContext(config);
+        return () -> tls = fresh;
     }
 
     private static SslContext serverContext(PatchbayConfig.ListenerConfig c) {
@@ -45,6 +58,7 @@ public final class MariaDbListener extends SocketListener {
 
     @Override
     protected void initClient(SocketChannel ch, int loop) {
+        SslContext tls = this.tls;
         MariaDbSession s = new MariaDbSession(patchbay, frontend, loop, service, tls);
         if (tls != null) {
             ch.pipeline().addLast(SslRequestDetector.NAME, new SslRequestDetector(tls));

@@ -11,19 +11,27 @@ import dev.patchbay.testing.MariaDbServer;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TLS on both legs (client: Patchbay's certificate; backend: MariaDB 11.4's own) with Connector/J
@@ -154,6 +162,56 @@ class MariaDbTlsTest {
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> p.sessions().size() == 0);
         }
+    }
+
+    @Test
+    void certificatesAreReloadedWithoutARestart(@TempDir Path dir) throws Exception {
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        X509Bundle ca1 = newCa("CN=Before");
+        X509Bundle ca2 = newCa("CN=After");
+        writeLeaf(ca1, cert, key);
+        String withAdmin = MariaDbFixture.config(db, "", "ssl=true\nssl_cert=" + cert + "\nssl_key=" + key + "\n")
+                .replace("[patchbay]\nadmin_enabled=false\n", "[patchbay]\nadmin_host=127.0.0.1\nadmin_port=0\n"
+                        + "admin_users_file=" + dir.resolve("users.json") + "\nadmin_pbkdf2_iterations=1000\n");
+        try (Patchbay p = dev.patchbay.testing.Proxy.start(withAdmin)) {
+            String base = "jdbc:mariadb://127.0.0.1:" + p.listenerAddress("db").getPort() + "/tls_db?sslMode=verify-full&serverSslCert=";
+            File pem1 = ca1.toTempRootCertPem();
+            File pem2 = ca2.toTempRootCertPem();
+            MariaDbFixture.connectUrl(base + pem1, "tls_app", "tls-pw").close();
+            // The certificate is renewed on disk (another CA here, to tell them apart), then reloaded.
+            writeLeaf(ca2, cert, key);
+            assertThat(reload(p).statusCode()).isEqualTo(204);
+            MariaDbFixture.connectUrl(base + pem2, "tls_app", "tls-pw").close();
+            assertThatThrownBy(() -> MariaDbFixture.connectUrl(base + pem1, "tls_app", "tls-pw")).isInstanceOf(SQLException.class);
+            // A broken file: nothing changes, and the answer says why.
+            Files.writeString(key, "not a key");
+            HttpResponse<String> bad = reload(p);
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(bad.body()).contains("TLS not reloaded, the certificates in force stay: listener [db]: cannot load");
+            MariaDbFixture.connectUrl(base + pem2, "tls_app", "tls-pw").close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> p.sessions().size() == 0);
+        }
+    }
+
+    private static X509Bundle newCa(String subject) throws Exception {
+        return new CertificateBuilder().subject(subject).setIsCertificateAuthority(true).ecp256().buildSelfSigned();
+    }
+
+    private static void writeLeaf(X509Bundle ca, Path cert, Path key) throws Exception {
+        X509Bundle leaf = new CertificateBuilder().subject("CN=localhost").addSanDnsName("localhost")
+                .addSanIpAddress("127.0.0.1").ecp256().addExtendedKeyUsageServerAuth().buildIssuedBy(ca);
+        Files.writeString(cert, leaf.getCertificatePathPEM());
+        Files.writeString(key, leaf.getPrivateKeyPEM());
+    }
+
+    private static HttpResponse<String> reload(Patchbay p) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(
+                        "http://127.0.0.1:" + p.restApi().boundAddress().getPort() + "/v1/maxscale/tls/reload"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        "admin:mariadb".getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        return HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

@@ -51,6 +51,15 @@ final class ObjectsResource {
         routes.sync("GET", "services/:id", r -> single(r, "services", pb().services().get(r.param(0)), this::service));
         routes.sync("GET", "services/:id/listeners", this::serviceListeners);
         routes.add("POST", "services/:id/reload", this::reloadAccounts);
+        routes.add("POST", "maxscale/tls/reload", r -> CompletableFuture.supplyAsync(() -> {
+            try {
+                api.reloadTls();
+            } catch (IllegalStateException e) {
+                throw new CompletionException(new ApiException(400, "TLS not reloaded, the certificates in force stay: "
+                        + e.getMessage()));
+            }
+            return ApiResponse.empty(204);
+        }, api.blocking()));
         routes.sync("GET", "services/:id/listeners/:l", this::serviceListener);
         routes.sync("GET", "servers", r -> collection(r, "servers", new ArrayList<>(pb().servers().values()), this::server));
         routes.sync("GET", "servers/:id", r -> single(r, "servers", pb().servers().get(r.param(0)), this::server));

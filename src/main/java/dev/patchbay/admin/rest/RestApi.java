@@ -2,6 +2,8 @@ package dev.patchbay.admin.rest;
 
 import dev.patchbay.Patchbay;
 import dev.patchbay.logging.SessionLogging;
+import dev.patchbay.mariadb.BackendTls;
+import dev.patchbay.mariadb.MariaDbListener;
 import dev.patchbay.metrics.PatchbayMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -22,6 +24,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.File;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -64,6 +68,8 @@ public final class RestApi implements AutoCloseable {
     private SessionsResource sessionsResource;
     private SessionLogging.Handle logging;
     private final AtomicInteger connections = new AtomicInteger();
+    /** HTTPS (admin_ssl_cert), null for plain HTTP; replaced as a whole by a TLS reload. */
+    private volatile SslContext sslContext;
 
     public RestApi(Patchbay patchbay) {
         this(patchbay, RestSettings.from(patchbay.config()));
@@ -74,20 +80,43 @@ public final class RestApi implements AutoCloseable {
         this.settings = settings;
     }
 
+    private SslContext httpsContext() {
+        try {
+            return SslContextBuilder.forServer(new File(settings.sslCert()), new File(settings.sslKey())).build();
+        } catch (Exception e) {
+            throw new IllegalStateException("REST API TLS: cannot load admin_ssl_cert " + settings.sslCert()
+                    + " / admin_ssl_key " + settings.sslKey() + " (PEM, key in PKCS#8): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code POST /v1/maxscale/tls/reload}: every certificate Patchbay uses is read again (REST HTTPS, MariaDB
+     * listeners, servers) and the new ones are put in force together, for connections made from then on; if
+     * any cannot be loaded, none changes. Runs on the blocking pool.
+     */
+    void reloadTls() {
+        List<Runnable> apply = new ArrayList<>();
+        if (settings.tls()) {
+            SslContext https = httpsContext();
+            apply.add(() -> sslContext = https);
+        }
+        for (MariaDbListener l : patchbay.mariaDbListeners()) {
+            apply.add(l.prepareTlsReload());
+        }
+        apply.add(BackendTls.prepareReload(patchbay.servers()));
+        apply.forEach(Runnable::run);
+        log.info("TLS certificates reloaded (REST API, {} MariaDB listener(s), servers with ssl=true)",
+                patchbay.mariaDbListeners().size());
+    }
+
     /** Binds the admin port; throws when it cannot (port in use, bad certificate, unreadable users file). */
     public void start() throws Exception {
         users = new UserStore(settings.usersFile(), settings.pbkdf2Iterations(), patchbay.startedEpochMillis());
-        SslContext ssl = null;
         if (settings.tls()) {
             if (settings.sslCert().isEmpty() || settings.sslKey().isEmpty()) {
                 throw new IllegalStateException("REST API TLS needs both admin_ssl_cert and admin_ssl_key");
             }
-            try {
-                ssl = SslContextBuilder.forServer(new File(settings.sslCert()), new File(settings.sslKey())).build();
-            } catch (Exception e) {
-                throw new IllegalStateException("REST API TLS: cannot load admin_ssl_cert " + settings.sslCert()
-                        + " / admin_ssl_key " + settings.sslKey() + " (PEM, key in PKCS#8): " + e.getMessage(), e);
-            }
+            sslContext = httpsContext();
         }
         group = patchbay.transport().newGroup(1, "patchbay-rest");
         loop = group.next();
@@ -125,7 +154,6 @@ public final class RestApi implements AutoCloseable {
         routes.sync("GET", "metrics", r -> ApiResponse.raw(200, metrics.scrape(), PatchbayMetrics.CONTENT_TYPE));
         Dispatcher dispatcher = new Dispatcher(this, routes);
 
-        SslContext sslContext = ssl;
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(patchbay.transport().serverChannel())
@@ -142,8 +170,9 @@ public final class RestApi implements AutoCloseable {
                             return;
                         }
                         ch.closeFuture().addListener(f -> connections.decrementAndGet());
-                        if (sslContext != null) {
-                            ch.pipeline().addLast("tls", sslContext.newHandler(ch.alloc()));
+                        SslContext tls = sslContext;
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                         }
                         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeoutNanos(),
                                 TimeUnit.NANOSECONDS));
