@@ -280,6 +280,25 @@ public final class Patchbay implements AutoCloseable {
         return healthChecker;
     }
 
+    /**
+     * Stops or restarts accepting on listener {@code name} (runtime API disable/enable frontend, REST listener
+     * stop/start): it stays bound, sessions already accepted go on. Returns the previous state, or null when there
+     * is no such listener.
+     */
+    public Boolean setListenerStopped(String name, boolean stopped) {
+        Frontend fe = frontends.get(name);
+        if (fe == null) {
+            return null;
+        }
+        boolean was = fe.setStopped(stopped);
+        listeners.stream().filter(l -> l.name().equals(name)).forEach(BoundListener::updateAccepting);
+        if (was != stopped) {
+            log.info("Listener {} {}", name, stopped ? "stopped: it accepts no new clients until started again"
+                    : "started: it accepts new clients again");
+        }
+        return was;
+    }
+
     /** The process-wide session limit, or null when there is none (no open-file limit known, not configured). */
     public ConnectionLimit connectionLimit() {
         return connectionLimit;

@@ -23,6 +23,8 @@ public final class Frontend {
     private final int listenerId;
     private final String protocol;
     private volatile String bindLabel;
+    /** Stopped by an operator (runtime API disable frontend, REST listener stop): bound, not accepting. */
+    private volatile boolean stopped;
     private final Service service;
     private final long idleTimeoutNanos;
     private final LongAdder totalSessions = new LongAdder();
@@ -53,6 +55,17 @@ public final class Frontend {
 
     public String protocol() {
         return protocol;
+    }
+
+    public boolean stopped() {
+        return stopped;
+    }
+
+    /** Returns the previous value. The listener applies it (Patchbay.setListenerStopped). */
+    public boolean setStopped(boolean stopped) {
+        boolean was = this.stopped;
+        this.stopped = stopped;
+        return was;
     }
 
     public String bindLabel() {

@@ -13,7 +13,10 @@ public interface BoundListener {
     /** Stops accepting; sessions already accepted go on. */
     void close();
 
-    /** Pauses or resumes accepting (the process-wide max_connections); a paused listener stays bound. */
-    default void setAccepting(boolean accepting) {
+    /**
+     * Accepts or not as its frontend's operator stop and the process-wide max_connections say; a listener
+     * that does not accept stays bound (clients wait in the kernel's accept queue).
+     */
+    default void updateAccepting() {
     }
 }

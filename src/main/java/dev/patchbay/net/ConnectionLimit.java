@@ -90,7 +90,7 @@ public final class ConnectionLimit implements SessionRegistry.Listener {
             return;
         }
         paused = true;
-        listeners.get().forEach(l -> l.setAccepting(false));
+        listeners.get().forEach(BoundListener::updateAccepting);
         pausesSinceWarn++;
         long now = System.nanoTime();
         if (lastWarnNanos == 0 || now - lastWarnNanos >= WARN_EVERY_NANOS) {
@@ -107,6 +107,6 @@ public final class ConnectionLimit implements SessionRegistry.Listener {
             return;
         }
         paused = false;
-        listeners.get().forEach(l -> l.setAccepting(true));
+        listeners.get().forEach(BoundListener::updateAccepting);
     }
 }

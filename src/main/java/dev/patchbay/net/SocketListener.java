@@ -116,19 +116,21 @@ public abstract class SocketListener implements BoundListener {
         }
         // After Netty's acceptor, which pauses accepting for 1 s on an accept error and passes the error on.
         serverChannel.pipeline().addLast("accept-errors", new AcceptErrors());
-        ConnectionLimit limit = patchbay.connectionLimit();
-        if (limit != null && limit.paused()) {
-            setAccepting(false);
-        }
+        updateAccepting();
         log.info("Listener {} ({}) on {} -> service {}", config.name(), protocolLabel(), boundAddress(), config.service());
     }
 
     @Override
-    public void setAccepting(boolean accepting) {
+    public void updateAccepting() {
         Channel ch = serverChannel;
-        if (ch != null) {
-            ch.config().setAutoRead(accepting);
+        if (ch == null) {
+            return;
         }
+        // On the listener's loop, reading the flags there: changes from several threads end in the latest state.
+        ch.eventLoop().execute(() -> {
+            ConnectionLimit limit = patchbay.connectionLimit();
+            ch.config().setAutoRead(!frontend.stopped() && (limit == null || !limit.paused()));
+        });
     }
 
     /**

@@ -84,9 +84,9 @@ class MariaDbHealthCheckTest {
     @Test
     void loginChecksLeaveNoAbortedConnectionsWhereConnectChecksDo() throws Exception {
         db.exec("FLUSH USER_STATISTICS");
-        // Global counters: let connections that earlier test classes closed finish counting first.
+        // A global counter: let connections that earlier test classes closed finish counting first. (Aborted
+        // clients are counted per user below: the global Aborted_clients also moves with other classes' sessions.)
         long abortedConnects = settled("Aborted_connects");
-        long abortedClients = settled("Aborted_clients");
         // No health_check key: a server of a MariaDB-mode service is checked with a login, here with its own account.
         Patchbay p = start("health_check_user=" + CHECK_USER + "\nhealth_check_password=" + CHECK_PASSWORD + "\n");
         Server s = p.servers().get("server1");
@@ -99,7 +99,6 @@ class MariaDbHealthCheckTest {
         assertThat(stats[1]).as("connections lost (closed without COM_QUIT)").isZero();
         assertThat(stats[2]).as("connections denied").isZero();
         assertThat(status("Aborted_connects")).isEqualTo(abortedConnects);
-        assertThat(status("Aborted_clients")).isEqualTo(abortedClients);
 
         // The same server checked with a bare connect: each check is an aborted handshake to MariaDB.
         Patchbay tcp = start("health_check=tcp\n");

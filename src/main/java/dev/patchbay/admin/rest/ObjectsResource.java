@@ -51,6 +51,10 @@ final class ObjectsResource {
         routes.sync("GET", "services/:id", r -> single(r, "services", pb().services().get(r.param(0)), this::service));
         routes.sync("GET", "services/:id/listeners", this::serviceListeners);
         routes.add("POST", "services/:id/reload", this::reloadAccounts);
+        routes.sync("PUT", "listeners/:id/stop", r -> listenersStopped(r, "listeners", true));
+        routes.sync("PUT", "listeners/:id/start", r -> listenersStopped(r, "listeners", false));
+        routes.sync("PUT", "services/:id/stop", r -> listenersStopped(r, "services", true));
+        routes.sync("PUT", "services/:id/start", r -> listenersStopped(r, "services", false));
         routes.add("POST", "maxscale/tls/reload", r -> CompletableFuture.supplyAsync(() -> {
             try {
                 api.reloadTls();
@@ -145,7 +149,9 @@ final class ObjectsResource {
         ServiceSettings st = s.settings();
         String router = st.router().name().toLowerCase(Locale.ROOT);
         a.put("router", router);
-        a.put("state", pb().isStopping() ? "Stopped" : "Started");
+        List<Frontend> own = pb().frontends().values().stream().filter(f -> f.service() == s).toList();
+        boolean allStopped = !own.isEmpty() && own.stream().allMatch(Frontend::stopped);
+        a.put("state", pb().isStopping() || allStopped ? "Stopped" : "Started");
         a.put("started", started());
         a.put("connections", s.connections());
         a.put("total_connections", s.totalConnections());
@@ -230,6 +236,29 @@ final class ObjectsResource {
         }
         parts.add(s.health() == Server.Health.UP ? "Running" : "Down");
         return String.join(", ", parts);
+    }
+
+    /**
+     * MaxScale's {@code maxctrl stop|start listener} and {@code stop|start service} (every listener of the
+     * service): listeners stay bound and stop or start accepting; sessions go on. 204.
+     */
+    private ApiResponse listenersStopped(ApiRequest r, String type, boolean stop) throws ApiException {
+        List<String> names = new ArrayList<>();
+        if (type.equals("listeners")) {
+            Frontend fe = listenerFrontend(r.param(0));
+            if (fe == null) {
+                throw ApiException.notFound("Listener '" + r.param(0) + "' not found");
+            }
+            names.add(fe.name());
+        } else {
+            Service s = pb().services().get(r.param(0));
+            if (s == null) {
+                throw ApiException.notFound("Service '" + r.param(0) + "' not found");
+            }
+            pb().frontends().values().stream().filter(f -> f.service() == s).forEach(f -> names.add(f.name()));
+        }
+        names.forEach(n -> pb().setListenerStopped(n, stop));
+        return ApiResponse.empty(204);
     }
 
     /**
@@ -414,7 +443,7 @@ final class ObjectsResource {
     private ObjectNode listener(Frontend f, String base) {
         ObjectNode o = resource(base, "listeners", f.name());
         ObjectNode a = o.putObject("attributes");
-        a.put("state", pb().isStopping() ? "Stopped" : "Running");
+        a.put("state", pb().isStopping() || f.stopped() ? "Stopped" : "Running");
         ObjectNode p = a.putObject("parameters");
         PatchbayConfig.ListenerConfig lc = pb().config().listeners().stream()
                 .filter(l -> l.name().equals(f.name())).findFirst().orElse(null);

@@ -76,6 +76,10 @@ final class Commands {
                 "disable a server for maintenance (use 'set server' instead)"), Level.ADMIN,
                 (cli, args) -> serverState(cli, args.size() > 2 ? args.get(2) : null, Server.AdminState.MAINTENANCE,
                         String.join(" ", args)));
+        k.add("disable frontend", usage("disable frontend <frontend>", "temporarily disable specific frontend"),
+                Level.ADMIN, (cli, args) -> frontendStopped(cli, args, true));
+        k.add("enable frontend", usage("enable frontend <frontend>", "re-enable specific frontend"),
+                Level.ADMIN, (cli, args) -> frontendStopped(cli, args, false));
         k.add("set profiling", usage("set profiling tasks {on|off}", "enable/disable task profiling (cpu= in show sess)"),
                 Level.ADMIN, Commands::setProfiling);
         k.add("set timeout", usage("set timeout [cli] <delay>", "change a timeout setting"), Level.USER,
@@ -164,6 +168,26 @@ final class Commands {
         int from = server.weight();
         server.setWeight(w);
         AdminLog.action(cli, command + ": server " + server.name() + " weight " + from + " -> " + w);
+        return Reply.empty();
+    }
+
+    /**
+     * HAProxy's disable/enable frontend: the listener stays bound and stops (or starts again) accepting; its
+     * sessions go on. The same state as the REST API's listener stop/start.
+     */
+    private static Reply frontendStopped(Cli cli, List<String> args, boolean stop) {
+        String name = args.size() > 2 ? args.get(2) : "";
+        if (name.isEmpty()) {
+            return Reply.text("A frontend name is expected.\n");
+        }
+        Boolean was = cli.patchbay().setListenerStopped(name, stop);
+        if (was == null) {
+            return Reply.text("No such frontend.\n");
+        }
+        if (was == stop) {
+            return Reply.text(stop ? "All sockets are already disabled.\n" : "All sockets are already enabled.\n");
+        }
+        AdminLog.action(cli, String.join(" ", args));
         return Reply.empty();
     }
 

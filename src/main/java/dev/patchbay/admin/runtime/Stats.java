@@ -283,7 +283,7 @@ final class Stats {
         r.put("svname", "FRONTEND");
         r.put("scur", fe.currentSessions());
         r.put("stot", fe.totalSessions());
-        r.put("status", "OPEN");
+        r.put("status", fe.stopped() ? "PAUSED" : "OPEN"); // HAProxy's word for a disabled frontend
         r.put("pid", 1);
         r.put("iid", fe.id());
         r.put("sid", 0);

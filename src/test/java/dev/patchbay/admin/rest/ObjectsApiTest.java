@@ -123,4 +123,32 @@ class ObjectsApiTest {
         assertThat(server.adminState()).isEqualTo(Server.AdminState.READY);
         rig.openSession();
     }
+
+    @Test
+    void stoppingAListenerOrItsServiceStopsAcceptingUntilStarted() throws Exception {
+        assertThat(rig.send("PUT", "/v1/listeners/Echo-Listener/stop", "").statusCode()).isEqualTo(204);
+        assertThat(RestRig.json(rig.get("/v1/listeners/Echo-Listener")).path("data").path("attributes").path("state")
+                .asString()).isEqualTo("Stopped");
+        assertThat(RestRig.json(rig.get("/v1/services/Echo-Service")).path("data").path("attributes").path("state")
+                .asString()).isEqualTo("Stopped");
+        java.net.Socket waiting = new java.net.Socket();
+        waiting.connect(rig.patchbay.listenerAddress("Echo-Listener"), 5000);
+        try (waiting) {
+            waiting.getOutputStream().write('x');
+            waiting.setSoTimeout(500);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> waiting.getInputStream().read())
+                    .isInstanceOf(java.net.SocketTimeoutException.class);
+            // Starting the service starts its listeners.
+            assertThat(rig.send("PUT", "/v1/services/Echo-Service/start", "").statusCode()).isEqualTo(204);
+            waiting.setSoTimeout(10_000);
+            assertThat(waiting.getInputStream().read()).isEqualTo('x');
+        }
+        assertThat(RestRig.json(rig.get("/v1/listeners/Echo-Listener")).path("data").path("attributes").path("state")
+                .asString()).isEqualTo("Running");
+        assertThat(rig.send("PUT", "/v1/services/Echo-Service/stop", "").statusCode()).isEqualTo(204);
+        assertThat(rig.patchbay.frontends().get("Echo-Listener").stopped()).isTrue();
+        assertThat(rig.send("PUT", "/v1/listeners/Echo-Listener/start", "").statusCode()).isEqualTo(204);
+        assertThat(rig.send("PUT", "/v1/listeners/nope/stop", "").statusCode()).isEqualTo(404);
+        rig.openSession();
+    }
 }

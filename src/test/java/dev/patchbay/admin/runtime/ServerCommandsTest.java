@@ -134,4 +134,27 @@ class ServerCommandsTest {
         }
         assertThat(found).isTrue();
     }
+
+    @Test
+    void disableFrontendStopsAcceptingUntilItIsEnabledAgain() throws Exception {
+        java.net.Socket before = rig.client("fe_tcp");
+        Rig.ping(before);
+        assertThat(rig.ask("oper", "disable frontend fe_tcp\n")).isEqualTo("Permission denied\n\n");
+        assertThat(rig.ask("admin", "disable frontend fe_tcp\n")).isEqualTo("\n");
+        assertThat(rig.ask("admin", "disable frontend fe_tcp\n")).isEqualTo("All sockets are already disabled.\n\n");
+        assertThat(rig.ask("admin", "show stat\n")).containsPattern("(?m)^fe_tcp,FRONTEND,.*,PAUSED,");
+        // Bound but not accepting: the kernel completes the handshake, Patchbay does not take the connection.
+        java.net.Socket waiting = rig.client("fe_tcp");
+        waiting.getOutputStream().write('x');
+        waiting.setSoTimeout(500);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> waiting.getInputStream().read())
+                .isInstanceOf(java.net.SocketTimeoutException.class);
+        Rig.ping(before); // sessions already accepted go on
+        assertThat(rig.ask("admin", "enable frontend fe_tcp\n")).isEqualTo("\n");
+        waiting.setSoTimeout(10_000);
+        assertThat(waiting.getInputStream().read()).isEqualTo('x');
+        assertThat(rig.ask("admin", "enable frontend fe_tcp\n")).isEqualTo("All sockets are already enabled.\n\n");
+        assertThat(rig.ask("admin", "enable frontend nope\n")).isEqualTo("No such frontend.\n\n");
+        assertThat(rig.ask("admin", "show stat\n")).containsPattern("(?m)^fe_tcp,FRONTEND,.*,OPEN,");
+    }
 }
