@@ -408,12 +408,7 @@ public final class ConfigLoader {
             r.error("ssl_verify_peer_host", "needs ssl_verify_peer_certificate=true (a name in a certificate nobody"
                     + " verified proves nothing)");
         }
-        for (String k : new String[] {caKey, "ssl_cert", "ssl_key"}) {
-            String f = r.string(k, "");
-            if (!f.isEmpty() && !Files.isReadable(Path.of(f))) {
-                r.error(k, "'" + f + "' is not a readable file");
-            }
-        }
+        readableFiles(r, caKey, "ssl_cert", "ssl_key");
         return new Server.Tls(true, ca, cert, key, verifyCert, verifyHost, protocols);
     }
 
@@ -747,6 +742,16 @@ public final class ConfigLoader {
                 r.integer("max_sescmd_history", d.maxSescmdHistory(), 0, 1_000_000));
     }
 
+    /** Each of these keys that is set names a file Patchbay can read (a PEM it loads at start). */
+    private static void readableFiles(SectionReader r, String... keys) {
+        for (String k : keys) {
+            String f = r.string(k, "");
+            if (!f.isEmpty() && !Files.isReadable(Path.of(f))) {
+                r.error(k, "'" + f + "' is not a readable file");
+            }
+        }
+    }
+
     /**
      * {@code ssl_version} as MaxScale writes it ({@code MAX}, or a list of {@code TLSv12}/{@code TLSv1.2} …) in JDK
      * protocol names; empty for {@code MAX}: the JVM's defaults (TLS 1.3 and 1.2).
@@ -812,12 +817,7 @@ public final class ConfigLoader {
             if (key.isEmpty()) {
                 r.error("ssl_key", "is required when ssl=true");
             }
-            for (String k : new String[] {"ssl_cert", "ssl_key", "ssl_ca"}) {
-                String f = r.string(k, "");
-                if (!f.isEmpty() && !Files.isReadable(Path.of(f))) {
-                    r.error(k, "'" + f + "' is not a readable file");
-                }
-            }
+            readableFiles(r, "ssl_cert", "ssl_key", "ssl_ca");
         } else if (!cert.isEmpty() || !key.isEmpty() || !ca.isEmpty() || r.has("ssl_version")) {
             r.error("ssl", "ssl_cert, ssl_key, ssl_ca or ssl_version is set but ssl is not true");
         }

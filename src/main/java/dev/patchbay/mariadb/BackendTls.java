@@ -38,12 +38,7 @@ public final class BackendTls {
         if (!tls.enabled() || CONTEXTS.containsKey(tls)) {
             return;
         }
-        try {
-            CONTEXTS.putIfAbsent(tls, build(tls));
-        } catch (Exception e) {
-            throw new IllegalStateException("server [" + server + "]: cannot load ssl_ca/ssl_cert/ssl_key: "
-                    + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
-        }
+        CONTEXTS.putIfAbsent(tls, build(server, tls));
     }
 
     /**
@@ -56,12 +51,7 @@ public final class BackendTls {
         for (Server s : servers.values()) {
             Server.Tls tls = s.tls();
             if (tls.enabled() && !fresh.containsKey(tls)) {
-                try {
-                    fresh.put(tls, build(tls));
-                } catch (Exception e) {
-                    throw new IllegalStateException("server [" + s.name() + "]: cannot load ssl_ca/ssl_cert/ssl_key: "
-                            + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
-                }
+                fresh.put(tls, build(s.name(), tls));
             }
         }
         return () -> CONTEXTS.putAll(fresh);
@@ -102,6 +92,16 @@ public final class BackendTls {
             }
         }
         return "TLS with server " + server.name() + " failed: " + jdk;
+    }
+
+    /** Reads the PEM files; an error names the server and what could not be loaded. */
+    private static SslContext build(String server, Server.Tls tls) {
+        try {
+            return build(tls);
+        } catch (Exception e) {
+            throw new IllegalStateException("server [" + server + "]: cannot load ssl_ca/ssl_cert/ssl_key: "
+                    + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+        }
     }
 
     private static SslContext build(Server.Tls tls) throws Exception {

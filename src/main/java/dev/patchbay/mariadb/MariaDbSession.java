@@ -1566,11 +1566,8 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         if (closing) {
             return;
         }
-        String header = clientSide ? proxyHeaderProblem(cause) : null;
-        if (header != null) {
-            // Before the client's first packet: nothing to answer in the MariaDB protocol.
-            SessionLog.info(session, "Refused: {}", header);
-            terminate(new Termination(Cause.CLIENT_ERROR, header));
+        // Before the client's first packet: nothing to answer in the MariaDB protocol.
+        if (clientSide && refusedProxyHeader(cause)) {
             return;
         }
         String why = cause instanceof IOException ? String.valueOf(cause.getMessage()) : cause.toString();

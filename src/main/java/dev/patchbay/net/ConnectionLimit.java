@@ -3,10 +3,10 @@ package dev.patchbay.net;
 import dev.patchbay.core.Session;
 import dev.patchbay.core.SessionRegistry;
 import dev.patchbay.core.Termination;
+import dev.patchbay.logging.EveryMinute;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -24,14 +24,13 @@ public final class ConnectionLimit implements SessionRegistry.Listener {
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimit.class);
     /** Descriptors kept out of the derived limit: the JVM's own, listeners, health checks, MariaDB KILLs, admin. */
     public static final int RESERVED_FDS = 256;
-    private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final int max;
     private final Supplier<List<? extends BoundListener>> listeners;
     private final AtomicInteger current = new AtomicInteger();
     private volatile boolean paused;
-    private long lastWarnNanos;
-    private int pausesSinceWarn;
+    /** Guarded by this object's lock (pause). */
+    private final EveryMinute pauses = new EveryMinute();
 
     public ConnectionLimit(int max, Supplier<List<? extends BoundListener>> listeners) {
         this.max = max;
@@ -91,14 +90,10 @@ public final class ConnectionLimit implements SessionRegistry.Listener {
         }
         paused = true;
         listeners.get().forEach(BoundListener::updateAccepting);
-        pausesSinceWarn++;
-        long now = System.nanoTime();
-        if (lastWarnNanos == 0 || now - lastWarnNanos >= WARN_EVERY_NANOS) {
+        String suffix = pauses.occurred();
+        if (suffix != null) {
             log.warn("{} sessions: max_connections reached; listeners accept again when a session ends (new clients wait"
-                    + " in the kernel's accept queue){}", max, pausesSinceWarn > 1 ? " [" + pausesSinceWarn
-                    + " times since the last message]" : "");
-            lastWarnNanos = now;
-            pausesSinceWarn = 0;
+                    + " in the kernel's accept queue){}", max, suffix);
         }
     }
 

@@ -273,10 +273,24 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
     }
 
     /**
+     * Ends the session as a client error when {@code cause} (from the client side) is about its PROXY protocol
+     * header; false when it is about something else.
+     */
+    protected final boolean refusedProxyHeader(Throwable cause) {
+        String problem = proxyHeaderProblem(cause);
+        if (problem == null) {
+            return false;
+        }
+        SessionLog.info(session, "Refused: {}", problem);
+        terminate(new Termination(Cause.CLIENT_ERROR, problem));
+        return true;
+    }
+
+    /**
      * What was wrong with a client's PROXY protocol header (missing from a listed peer, or malformed: the
      * decoder's reason), or null when {@code cause} is about something else.
      */
-    protected static String proxyHeaderProblem(Throwable cause) {
+    private static String proxyHeaderProblem(Throwable cause) {
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (c instanceof ProxyHeaderReader.MissingHeader) {
             return c.getMessage();

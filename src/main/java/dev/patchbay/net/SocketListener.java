@@ -4,6 +4,7 @@ import dev.patchbay.Patchbay;
 import dev.patchbay.config.PatchbayConfig;
 import dev.patchbay.core.Cidr;
 import dev.patchbay.core.Frontend;
+import dev.patchbay.logging.EveryMinute;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,23 +138,19 @@ public abstract class SocketListener implements BoundListener {
      * instead of Netty's "reached the tail of the pipeline" warning with a stack trace every second.
      */
     private final class AcceptErrors extends ChannelInboundHandlerAdapter {
-        private long lastNanos;
-        private int since;
+        /** Used on the listener's event loop only. */
+        private final EveryMinute failures = new EveryMinute();
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            since++;
-            long now = System.nanoTime();
-            if (lastNanos != 0 && now - lastNanos < TimeUnit.MINUTES.toNanos(1)) {
+            String suffix = failures.occurred();
+            if (suffix == null) {
                 return;
             }
             ConnectionLimit limit = patchbay.connectionLimit();
             log.error("Listener {} cannot accept: {} ({} sessions, open-file limit {}; max_connections {}); retrying"
                     + " every second{}", config.name(), cause.getMessage(), patchbay.sessions().size(),
-                    ConnectionLimit.openFileLimit(), limit == null || limit.max() == 0 ? "none" : limit.max(),
-                    since > 1 ? " [" + since + " failures since the last message]" : "");
-            lastNanos = now;
-            since = 0;
+                    ConnectionLimit.openFileLimit(), limit == null || limit.max() == 0 ? "none" : limit.max(), suffix);
         }
     }
 

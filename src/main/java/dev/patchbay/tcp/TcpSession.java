@@ -340,10 +340,7 @@ final class TcpSession extends ProxiedSession implements LiveSession {
         if (closing) {
             return;
         }
-        String header = clientSide ? proxyHeaderProblem(cause) : null;
-        if (header != null) {
-            SessionLog.info(session, "Refused: {}", header);
-            terminate(new Termination(Cause.CLIENT_ERROR, header));
+        if (clientSide && refusedProxyHeader(cause)) {
             return;
         }
         String why = cause instanceof IOException ? String.valueOf(cause.getMessage()) : cause.toString();

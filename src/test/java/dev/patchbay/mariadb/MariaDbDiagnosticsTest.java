@@ -10,9 +10,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +18,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,9 +35,7 @@ class MariaDbDiagnosticsTest {
         db = MariaDbServer.shared();
         MariaDbFixture.createUser(db, "diag_app", "%", "diag-pw", "diag_db");
         dir = Files.createTempDirectory("patchbay-diag");
-        String ini = MariaDbFixture.config(db, "retain_last_statements=3\n", "")
-                .replace("[patchbay]\nadmin_enabled=false\n", "[patchbay]\nadmin_host=127.0.0.1\nadmin_port=0\nadmin_users_file="
-                        + dir.resolve("users.json") + "\nadmin_pbkdf2_iterations=1000\n")
+        String ini = MariaDbFixture.withRestApi(MariaDbFixture.config(db, "retain_last_statements=3\n", ""), dir)
                 + "[cli]\ntype=stats_socket\naddress=127.0.0.1\nport=0\nlevel=admin\n";
         proxy = Proxy.start(ini);
     }
@@ -54,11 +48,7 @@ class MariaDbDiagnosticsTest {
     }
 
     private static JsonNode get(String path) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.restApi().boundAddress().getPort() + path))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:mariadb".getBytes(StandardCharsets.UTF_8)))
-                .build();
-        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = MariaDbFixture.rest(proxy, "GET", path);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JsonMapper.builder().build().readTree(r.body());
     }
@@ -114,11 +104,7 @@ class MariaDbDiagnosticsTest {
     }
 
     private static HttpResponse<String> post(String path) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.restApi().boundAddress().getPort() + path))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:mariadb".getBytes(StandardCharsets.UTF_8)))
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build();
-        return HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
+        return MariaDbFixture.rest(proxy, "POST", path);
     }
 
     @Test

@@ -4,9 +4,16 @@ import dev.patchbay.Patchbay;
 import dev.patchbay.testing.MariaDbServer;
 import dev.patchbay.testing.Proxy;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Base64;
 import java.util.Properties;
 
 /** Shared setup of the MariaDB-mode tests: the shared server, accounts, and a Patchbay in front of it. */
@@ -37,6 +44,21 @@ final class MariaDbFixture {
                 + "[svc]\ntype=service\nservers=server1\nuser=" + SERVICE_USER + "\npassword=" + SERVICE_PASSWORD + "\n"
                 + extraService + "\n"
                 + "[db]\ntype=listener\nservice=svc\nprotocol=mariadb\naddress=127.0.0.1\nport=0\n" + extraListener + "\n";
+    }
+
+    /** {@code ini} (from {@link #config}) with the REST API on an ephemeral port, its users file in {@code dir}. */
+    static String withRestApi(String ini, Path dir) {
+        return ini.replace("[patchbay]\nadmin_enabled=false\n", "[patchbay]\nadmin_host=127.0.0.1\nadmin_port=0\n"
+                + "admin_users_file=" + dir.resolve("users.json") + "\nadmin_pbkdf2_iterations=1000\n");
+    }
+
+    /** {@code method path} on {@code p}'s REST API as the default admin account, with no body. */
+    static HttpResponse<String> rest(Patchbay p, String method, String path) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.restApi().boundAddress().getPort() + path))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        "admin:mariadb".getBytes(StandardCharsets.UTF_8)))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        return HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
     }
 
     static Patchbay start(MariaDbServer db, String extraService, String extraListener) throws Exception {

@@ -11,9 +11,6 @@ import dev.patchbay.testing.MariaDbServer;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import java.io.File;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +21,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -171,9 +167,8 @@ class MariaDbTlsTest {
         X509Bundle ca1 = newCa("CN=Before");
         X509Bundle ca2 = newCa("CN=After");
         writeLeaf(ca1, cert, key);
-        String withAdmin = MariaDbFixture.config(db, "", "ssl=true\nssl_cert=" + cert + "\nssl_key=" + key + "\n")
-                .replace("[patchbay]\nadmin_enabled=false\n", "[patchbay]\nadmin_host=127.0.0.1\nadmin_port=0\n"
-                        + "admin_users_file=" + dir.resolve("users.json") + "\nadmin_pbkdf2_iterations=1000\n");
+        String withAdmin = MariaDbFixture.withRestApi(
+                MariaDbFixture.config(db, "", "ssl=true\nssl_cert=" + cert + "\nssl_key=" + key + "\n"), dir);
         try (Patchbay p = dev.patchbay.testing.Proxy.start(withAdmin)) {
             String base = "jdbc:mariadb://127.0.0.1:" + p.listenerAddress("db").getPort() + "/tls_db?sslMode=verify-full&serverSslCert=";
             File pem1 = ca1.toTempRootCertPem();
@@ -206,12 +201,7 @@ class MariaDbTlsTest {
     }
 
     private static HttpResponse<String> reload(Patchbay p) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(
-                        "http://127.0.0.1:" + p.restApi().boundAddress().getPort() + "/v1/maxscale/tls/reload"))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                        "admin:mariadb".getBytes(StandardCharsets.UTF_8)))
-                .POST(HttpRequest.BodyPublishers.noBody()).build();
-        return HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
+        return MariaDbFixture.rest(p, "POST", "/v1/maxscale/tls/reload");
     }
 
     @Test
