@@ -105,7 +105,7 @@ final class EpollRegistrationFix implements IoHandler {
     @Override
     public IoRegistration register(IoHandle handle) throws Exception {
         Registration registration = new Registration(this, (EpollIoHandle) handle);
-        registration.delegate = delegate.register(registration.handle);
+        registration.delegate = delegate.register(registration);
         return registration;
     }
 
@@ -119,9 +119,15 @@ final class EpollRegistrationFix implements IoHandler {
         return delegate.isCompatible(handleType);
     }
 
-    private static final class Registration implements IoRegistration {
+    /**
+     * A channel's registration as the channel sees it, and the channel as Netty's epoll handler sees it: with a
+     * descriptor that reads as closed once the channel deregisters, so that Netty skips its
+     * {@code EPOLL_CTL_DEL} (the close that follows removes the descriptor from the set).
+     */
+    private static final class Registration implements IoRegistration, EpollIoHandle {
         private final EpollRegistrationFix owner;
-        final DeregisteredWithoutDelete handle;
+        private final EpollIoHandle channel;
+        private final Descriptor fd;
         IoRegistration delegate;
         /** The interest the kernel has; -1 while the descriptor is not in the epoll set. */
         private int submitted = -1;
@@ -131,7 +137,8 @@ final class EpollRegistrationFix implements IoHandler {
 
         Registration(EpollRegistrationFix owner, EpollIoHandle handle) {
             this.owner = owner;
-            this.handle = new DeregisteredWithoutDelete(handle);
+            this.channel = handle;
+            this.fd = new Descriptor(handle.fd());
         }
 
         @Override
@@ -164,11 +171,11 @@ final class EpollRegistrationFix implements IoHandler {
                 apply();
             } catch (UncheckedIOException e) {
                 log.warn("Closing a channel: epoll_ctl on descriptor {} failed: {}",
-                        handle.fd.intValue(), e.getCause().getMessage());
+                        fd.intValue(), e.getCause().getMessage());
                 try {
-                    handle.close();
+                    channel.close();
                 } catch (Exception closeFailed) {
-                    log.debug("Closing descriptor {} failed", handle.fd.intValue(), closeFailed);
+                    log.debug("Closing descriptor {} failed", fd.intValue(), closeFailed);
                 }
             }
         }
@@ -200,23 +207,8 @@ final class EpollRegistrationFix implements IoHandler {
 
         @Override
         public boolean cancel() {
-            handle.fd.deregistered = true;
+            fd.deregistered = true;
             return delegate.cancel();
-        }
-    }
-
-    /**
-     * The channel's handle as Netty's epoll handler sees it, with a descriptor that reads as closed once the
-     * channel deregisters: Netty then skips its {@code EPOLL_CTL_DEL}, and the close that follows removes the
-     * descriptor from the set.
-     */
-    private static final class DeregisteredWithoutDelete implements EpollIoHandle {
-        private final EpollIoHandle channel;
-        final Descriptor fd;
-
-        DeregisteredWithoutDelete(EpollIoHandle channel) {
-            this.channel = channel;
-            this.fd = new Descriptor(channel.fd());
         }
 
         @Override
@@ -244,6 +236,7 @@ final class EpollRegistrationFix implements IoHandler {
             channel.close();
         }
     }
+
 
     /** The channel's descriptor number; only read, never closed through this object. */
     private static final class Descriptor extends FileDescriptor {
