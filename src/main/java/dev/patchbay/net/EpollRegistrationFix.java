@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Netty's epoll {@code IoHandler} with a bug worked around and the {@code epoll_ctl} calls of a connection cut
- * from nine to three, HAProxy's count.
+ * Netty's epoll {@code IoHandler} with a bug worked around and the {@code epoll_ctl} calls of a proxied
+ * connection cut from nine to four (HAProxy makes three).
  *
  * <p><b>The bug</b> (Netty 4.2.18, loses data on half-closed connections): Netty turns a submit of no interest
  * ({@link EpollIoOps#NONE}) into {@code EPOLL_CTL_DEL} but still believes the descriptor is registered, so the

@@ -173,7 +173,8 @@ class EpollRegistrationFixTest {
                     int value = ((EpollIoOps) ops).value();
                     if (failSubmits) {
                         kernel.add("failed " + value);
-                        throw new UncheckedIOException(new IOException("epoll_ctl(..) failed with error(-9): Bad file descriptor"));
+                        throw new UncheckedIOException(
+                                new IOException("epoll_ctl(..) failed with error(-9): Bad file descriptor"));
                     }
                     kernel.add("submit " + value);
                     return value;
