@@ -25,7 +25,9 @@ public final class ConnectionLimit implements SessionRegistry.Listener {
     /** Descriptors kept out of the derived limit: the JVM's own, listeners, health checks, MariaDB KILLs, admin. */
     public static final int RESERVED_FDS = 256;
 
-    private final int max;
+    /** The limit from the configuration: {@code set maxconn global} may lower the limit, never raise it above this. */
+    private final int hardMax;
+    private volatile int max;
     private final Supplier<List<? extends BoundListener>> listeners;
     private final AtomicInteger current = new AtomicInteger();
     private volatile boolean paused;
@@ -33,6 +35,7 @@ public final class ConnectionLimit implements SessionRegistry.Listener {
     private final EveryMinute pauses = new EveryMinute();
 
     public ConnectionLimit(int max, Supplier<List<? extends BoundListener>> listeners) {
+        this.hardMax = max;
         this.max = max;
         this.listeners = listeners;
     }
@@ -60,6 +63,26 @@ public final class ConnectionLimit implements SessionRegistry.Listener {
 
     public int max() {
         return max;
+    }
+
+    public int hardMax() {
+        return hardMax;
+    }
+
+    /**
+     * Changes the limit at run time (HAProxy's {@code set maxconn global}), between 1 and {@link #hardMax()}.
+     * Lowering it below the sessions open cuts none: listeners pause until enough of them end.
+     */
+    public void setMax(int newMax) {
+        if (newMax < 1 || newMax > hardMax) {
+            throw new IllegalArgumentException("max_connections " + newMax + " outside 1.." + hardMax);
+        }
+        max = newMax;
+        if (current.get() >= newMax) {
+            pause();
+        } else {
+            resume();
+        }
     }
 
     public int current() {

@@ -2,6 +2,7 @@ package dev.patchbay.admin.runtime;
 
 import dev.patchbay.core.Profiling;
 import dev.patchbay.core.Server;
+import dev.patchbay.net.ConnectionLimit;
 import java.util.List;
 
 /** The command table of the runtime API: what exists, its help line and its level. */
@@ -67,6 +68,8 @@ final class Commands {
         k.add("set weight", usage("set weight <bk>/<srv>  (DEPRECATED)", "change a server's weight (use 'set server' instead)"),
                 Level.ADMIN, (cli, args) -> setWeight(cli, args.size() > 2 ? args.get(2) : null,
                         args.size() > 3 ? args.get(3) : null, String.join(" ", args)));
+        k.add("set maxconn global", usage("set maxconn global <value>", "change the per-process max_connections"),
+                Level.ADMIN, Commands::setMaxconnGlobal);
         k.add("set maxconn server", usage("set maxconn server <bk>/<srv>", "change a server's max_connections"),
                 Level.ADMIN, Commands::setMaxconnServer);
         k.add("enable server", usage("enable server  (DEPRECATED)", "enable a disabled server (use 'set server' instead)"),
@@ -217,6 +220,49 @@ final class Commands {
         }
         AdminLog.action(cli, String.join(" ", args) + ": server " + server.name() + " max_connections " + from + " -> " + max);
         return Reply.empty();
+    }
+
+    /**
+     * HAProxy's {@code set maxconn global}: up to the configured limit; 0, a negative number or a word (HAProxy
+     * reads the value with atoi) restores the configured limit.
+     */
+    private static Reply setMaxconnGlobal(Cli cli, List<String> args) {
+        if (args.size() < 4) {
+            return Reply.text("Expects an integer value.\n");
+        }
+        ConnectionLimit limit = cli.patchbay().connectionLimit();
+        int hard = limit == null ? 0 : limit.hardMax();
+        long value = atoi(args.get(3));
+        if (value > hard) {
+            return Reply.text("Value out of range.\n");
+        }
+        if (limit == null) {
+            return Reply.empty(); // no limit known (no open-file limit): nothing to restore
+        }
+        int from = limit.max();
+        int to = value <= 0 ? hard : (int) value;
+        limit.setMax(to);
+        AdminLog.action(cli, String.join(" ", args) + ": max_connections " + from + " -> " + to);
+        return Reply.empty();
+    }
+
+    /** C's atoi, as HAProxy reads numbers: optional blanks and sign, then digits; anything else reads as 0. */
+    static long atoi(String s) {
+        int i = 0;
+        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+            i++;
+        }
+        boolean negative = false;
+        if (i < s.length() && (s.charAt(i) == '-' || s.charAt(i) == '+')) {
+            negative = s.charAt(i) == '-';
+            i++;
+        }
+        long value = 0;
+        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9' && value <= Integer.MAX_VALUE) {
+            value = value * 10 + (s.charAt(i) - '0');
+            i++;
+        }
+        return negative ? -value : value;
     }
 
     private static Reply serverState(Cli cli, String arg, Server.AdminState to, String command) {

@@ -69,7 +69,7 @@ final class Stats {
         info.put("Memmax_MB", Runtime.getRuntime().maxMemory() / (1024 * 1024));
         ConnectionLimit limit = pb.connectionLimit();
         info.put("Maxconn", limit == null ? 0 : limit.max());
-        info.put("Hard_maxconn", limit == null ? 0 : limit.max());
+        info.put("Hard_maxconn", limit == null ? 0 : limit.hardMax());
         info.put("Ulimit-n", Math.max(0, ConnectionLimit.openFileLimit()));
         info.put("CurrConns", all.size());
         info.put("CumConns", pb.sessions().lastId());

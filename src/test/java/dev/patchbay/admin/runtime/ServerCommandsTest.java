@@ -157,4 +157,28 @@ class ServerCommandsTest {
         assertThat(rig.ask("admin", "enable frontend nope\n")).isEqualTo("No such frontend.\n\n");
         assertThat(rig.ask("admin", "show stat\n")).containsPattern("(?m)^fe_tcp,FRONTEND,.*,OPEN,");
     }
+
+    @Test
+    void setMaxconnGlobalLowersTheProcessLimitUpToTheConfiguredOne() throws Exception {
+        int hard = rig.pb.connectionLimit().hardMax(); // from the open-file limit: the rig configures none
+        java.net.Socket before = rig.client("fe_tcp");
+        Rig.ping(before);
+        assertThat(rig.ask("oper", "set maxconn global 1\n")).isEqualTo("Permission denied\n\n");
+        assertThat(rig.ask("admin", "set maxconn global\n")).isEqualTo("Expects an integer value.\n\n");
+        assertThat(rig.ask("admin", "set maxconn global " + (hard + 1) + "\n")).isEqualTo("Value out of range.\n\n");
+        assertThat(rig.ask("admin", "set maxconn global 1\n")).isEqualTo("\n");
+        assertThat(rig.ask("admin", "show info\n")).contains("\nMaxconn: 1\n", "\nHard_maxconn: " + hard + "\n");
+        // One session open: listeners pause, the session already accepted goes on.
+        java.net.Socket waiting = rig.client("fe_tcp");
+        waiting.getOutputStream().write('x');
+        waiting.setSoTimeout(500);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> waiting.getInputStream().read())
+                .isInstanceOf(java.net.SocketTimeoutException.class);
+        Rig.ping(before);
+        // 0 (or a word, read as 0 the way HAProxy's atoi does) restores the configured limit.
+        assertThat(rig.ask("admin", "set maxconn global none\n")).isEqualTo("\n");
+        waiting.setSoTimeout(10_000);
+        assertThat(waiting.getInputStream().read()).isEqualTo('x');
+        assertThat(rig.ask("admin", "show info\n")).contains("\nMaxconn: " + hard + "\n");
+    }
 }
