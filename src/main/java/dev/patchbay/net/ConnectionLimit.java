@@ -25,7 +25,7 @@ public final class ConnectionLimit implements SessionRegistry.Listener {
     /** Descriptors kept out of the derived limit: the JVM's own, listeners, health checks, MariaDB KILLs, admin. */
     public static final int RESERVED_FDS = 256;
 
-    /** The limit from the configuration: {@code set maxconn global} may lower the limit, never raise it above this. */
+    /** The limit Patchbay started with (configured or derived): {@code set maxconn global} stays at or below it. */
     private final int hardMax;
     private volatile int max;
     private final Supplier<List<? extends BoundListener>> listeners;
