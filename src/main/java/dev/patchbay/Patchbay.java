@@ -113,7 +113,9 @@ public final class Patchbay implements AutoCloseable {
 
     /** A new listener frontend with the next proxy id. */
     Frontend newFrontend(PatchbayConfig.ListenerConfig lc, Service service) {
-        return new Frontend(lc.name(), nextProxyId++, 1, lc.protocol(), bindLabel(lc), service, 0);
+        Frontend fe = new Frontend(lc.name(), nextProxyId++, 1, lc.protocol(), bindLabel(lc), service, 0);
+        fe.setMaxConnections(lc.maxConnections());
+        return fe;
     }
 
     int nextProxyId() {

@@ -392,10 +392,13 @@ public final class RuntimeConfig {
                         throw r;
                     }
                     String oldLabel = fe.bindLabel();
+                    int oldMax = fe.maxConnections();
                     fe.setBindLabel(Patchbay.bindLabel(lc));
+                    fe.setMaxConnections(lc.maxConnections());
                     p.undo.add(() -> {
                         nl.close();
                         f.setBindLabel(oldLabel);
+                        f.setMaxConnections(oldMax);
                         if (old != null) {
                             rebind(old, f, p);
                         }

@@ -835,6 +835,7 @@ public final class ConfigLoader {
                 r.nonEmptyString("address", "0.0.0.0"),
                 r.port("port", true, true),
                 r.integer("backlog", 1024, 1, 65535),
+                r.integer("max_connections", 0, 0, 10_000_000),
                 ssl, cert, key, ca, sslProtocols, List.copyOf(proxyNetworks));
     }
 

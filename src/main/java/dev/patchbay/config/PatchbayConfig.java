@@ -217,11 +217,11 @@ public record PatchbayConfig(
      * protocol header; empty for none.
      */
     public record ListenerConfig(String name, String service, String protocol, String address, int port,
-                                 int backlog, boolean ssl, String sslCert, String sslKey, String sslCa,
-                                 List<String> sslProtocols, List<String> proxyProtocolNetworks) {
-        /** A listener without TLS or PROXY headers. */
+                                 int backlog, int maxConnections, boolean ssl, String sslCert, String sslKey,
+                                 String sslCa, List<String> sslProtocols, List<String> proxyProtocolNetworks) {
+        /** A listener without a session limit, TLS or PROXY headers. */
         public ListenerConfig(String name, String service, String protocol, String address, int port, int backlog) {
-            this(name, service, protocol, address, port, backlog, false, "", "", "", List.of(), List.of());
+            this(name, service, protocol, address, port, backlog, 0, false, "", "", "", List.of(), List.of());
         }
     }
 

@@ -25,6 +25,10 @@ public final class Frontend {
     private volatile String bindLabel;
     /** Stopped by an operator (runtime API disable frontend, REST listener stop): bound, not accepting. */
     private volatile boolean stopped;
+    /** The listener's max_connections (HAProxy frontend maxconn), 0 for none. */
+    private volatile int maxConnections;
+    /** Asks the bound listener to re-read whether it accepts; crossing max_connections calls it. */
+    private volatile Runnable acceptingChanged = () -> { };
     private final Service service;
     private final long idleTimeoutNanos;
     private final LongAdder totalSessions = new LongAdder();
@@ -68,6 +72,27 @@ public final class Frontend {
         return was;
     }
 
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** Changes the limit (0: none); the listener pauses or resumes at once. Sessions open are never cut. */
+    public void setMaxConnections(int maxConnections) {
+        this.maxConnections = maxConnections;
+        acceptingChanged.run();
+    }
+
+    /** At max_connections: the listener does not accept until a session of it ends. */
+    public boolean full() {
+        int max = maxConnections;
+        return max > 0 && currentSessions.get() >= max;
+    }
+
+    /** The bound listener's re-check of whether it accepts, called when the frontend fills up or has room again. */
+    public void onAcceptingChanged(Runnable check) {
+        acceptingChanged = check;
+    }
+
     public String bindLabel() {
         return bindLabel;
     }
@@ -99,10 +124,18 @@ public final class Frontend {
 
     void sessionOpened() {
         totalSessions.increment();
-        currentSessions.incrementAndGet();
+        long n = currentSessions.incrementAndGet();
+        int max = maxConnections;
+        if (max > 0 && n == max) {
+            acceptingChanged.run();
+        }
     }
 
     void sessionClosed() {
-        currentSessions.decrementAndGet();
+        long n = currentSessions.decrementAndGet();
+        int max = maxConnections;
+        if (max > 0 && n == max - 1) {
+            acceptingChanged.run();
+        }
     }
 }

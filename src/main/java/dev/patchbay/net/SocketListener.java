@@ -116,6 +116,7 @@ public abstract class SocketListener implements BoundListener {
         }
         // After Netty's acceptor, which pauses accepting for 1 s on an accept error and passes the error on.
         serverChannel.pipeline().addLast("accept-errors", new AcceptErrors());
+        frontend.onAcceptingChanged(this::updateAccepting);
         updateAccepting();
         log.info("Listener {} ({}) on {} -> service {}", config.name(), protocolLabel(), boundAddress(), config.service());
     }
@@ -129,7 +130,7 @@ public abstract class SocketListener implements BoundListener {
         // On the listener's loop, reading the flags there: changes from several threads end in the latest state.
         ch.eventLoop().execute(() -> {
             ConnectionLimit limit = patchbay.connectionLimit();
-            ch.config().setAutoRead(!frontend.stopped() && (limit == null || !limit.paused()));
+            ch.config().setAutoRead(!frontend.stopped() && !frontend.full() && (limit == null || !limit.paused()));
         });
     }
 

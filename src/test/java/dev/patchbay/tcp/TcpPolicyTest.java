@@ -339,6 +339,41 @@ class TcpPolicyTest {
     }
 
     @Test
+    void aListenersMaxConnectionsPausesThatListenerOnly() throws Exception {
+        TestBackend echo = closer.track(TestBackend.start("e", TestBackend.Mode.ECHO));
+        Patchbay p = closer.track(Proxy.start("[patchbay]\nadmin_enabled=false\n\n"
+                + server("s1", echo.port()) + "[svc]\ntype=service\nservers=s1\n\n" + listener() + "max_connections=1\n\n"
+                + "[l2]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=0\n"));
+        Socket a = closer.track(connect(p, "l1"));
+        ping(a);
+        await().until(() -> p.frontends().get("l1").full());
+        Socket waiting = closer.track(connect(p, "l1"));
+        waiting.getOutputStream().write('x');
+        waiting.setSoTimeout(500);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> waiting.getInputStream().read())
+                .isInstanceOf(java.net.SocketTimeoutException.class);
+        Socket other = closer.track(connect(p, "l2"));
+        ping(other); // the other listener accepts
+        assertThat(p.sessions().size()).isEqualTo(2);
+        // Raising the limit at run time (set maxconn frontend) lets the waiting client in at once.
+        p.frontends().get("l1").setMaxConnections(2);
+        waiting.setSoTimeout(10_000);
+        assertThat(waiting.getInputStream().read()).isEqualTo('x');
+        // Lowering it below the sessions open cuts none; the listener accepts again once they are below it.
+        p.frontends().get("l1").setMaxConnections(1);
+        ping(a);
+        Socket third = closer.track(connect(p, "l1"));
+        third.getOutputStream().write('y');
+        third.setSoTimeout(500);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> third.getInputStream().read())
+                .isInstanceOf(java.net.SocketTimeoutException.class);
+        a.close();
+        waiting.close();
+        third.setSoTimeout(10_000);
+        assertThat(third.getInputStream().read()).as("served once both ended").isEqualTo('y');
+    }
+
+    @Test
     void theDefaultLimitComesFromTheOpenFileLimit() {
         // Two descriptors per session, after a reserve for everything else, as HAProxy derives maxconn from ulimit -n.
         assertThat(dev.patchbay.net.ConnectionLimit.effective(0, 20_000)).isEqualTo(9_872);

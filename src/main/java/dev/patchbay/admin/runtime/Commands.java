@@ -1,5 +1,6 @@
 package dev.patchbay.admin.runtime;
 
+import dev.patchbay.core.Frontend;
 import dev.patchbay.core.Profiling;
 import dev.patchbay.core.Server;
 import dev.patchbay.net.ConnectionLimit;
@@ -68,6 +69,8 @@ final class Commands {
         k.add("set weight", usage("set weight <bk>/<srv>  (DEPRECATED)", "change a server's weight (use 'set server' instead)"),
                 Level.ADMIN, (cli, args) -> setWeight(cli, args.size() > 2 ? args.get(2) : null,
                         args.size() > 3 ? args.get(3) : null, String.join(" ", args)));
+        k.add("set maxconn frontend", usage("set maxconn frontend <frontend> <value>",
+                "change a frontend's max_connections"), Level.ADMIN, Commands::setMaxconnFrontend);
         k.add("set maxconn global", usage("set maxconn global <value>", "change the per-process max_connections"),
                 Level.ADMIN, Commands::setMaxconnGlobal);
         k.add("set maxconn server", usage("set maxconn server <bk>/<srv>", "change a server's max_connections"),
@@ -243,6 +246,29 @@ final class Commands {
         int to = value <= 0 ? hard : (int) value;
         limit.setMax(to);
         AdminLog.action(cli, String.join(" ", args) + ": max_connections " + from + " -> " + to);
+        return Reply.empty();
+    }
+
+    /** HAProxy's {@code set maxconn frontend}: the listener's max_connections, 0 for none. */
+    private static Reply setMaxconnFrontend(Cli cli, List<String> args) {
+        String name = args.size() > 3 ? args.get(3) : "";
+        if (name.isEmpty()) {
+            return Reply.text("A frontend name is expected.\n");
+        }
+        Frontend fe = cli.patchbay().frontends().get(name);
+        if (fe == null) {
+            return Reply.text("No such frontend.\n");
+        }
+        if (args.size() < 5) {
+            return Reply.text("Integer value expected.\n");
+        }
+        long value = atoi(args.get(4));
+        if (value < 0 || value > 10_000_000) {
+            return Reply.text("Value out of range.\n");
+        }
+        int from = fe.maxConnections();
+        fe.setMaxConnections((int) value);
+        AdminLog.action(cli, String.join(" ", args) + ": listener " + name + " max_connections " + from + " -> " + value);
         return Reply.empty();
     }
 

@@ -282,6 +282,9 @@ final class Stats {
         r.put("pxname", fe.name());
         r.put("svname", "FRONTEND");
         r.put("scur", fe.currentSessions());
+        if (fe.maxConnections() > 0) {
+            r.put("slim", fe.maxConnections());
+        }
         r.put("stot", fe.totalSessions());
         r.put("status", fe.stopped() ? "PAUSED" : "OPEN"); // HAProxy's word for a disabled frontend
         r.put("pid", 1);

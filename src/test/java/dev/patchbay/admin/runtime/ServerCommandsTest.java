@@ -181,4 +181,18 @@ class ServerCommandsTest {
         assertThat(waiting.getInputStream().read()).isEqualTo('x');
         assertThat(rig.ask("admin", "show info\n")).contains("\nMaxconn: " + hard + "\n");
     }
+
+    @Test
+    void setMaxconnFrontendChangesTheListenersLimitAndShowStatShowsIt() throws Exception {
+        assertThat(rig.ask("oper", "set maxconn frontend fe_tcp 5\n")).isEqualTo("Permission denied\n\n");
+        assertThat(rig.ask("admin", "set maxconn frontend\n")).isEqualTo("A frontend name is expected.\n\n");
+        assertThat(rig.ask("admin", "set maxconn frontend nope 5\n")).isEqualTo("No such frontend.\n\n");
+        assertThat(rig.ask("admin", "set maxconn frontend fe_tcp\n")).isEqualTo("Integer value expected.\n\n");
+        assertThat(rig.ask("admin", "set maxconn frontend fe_tcp -1\n")).isEqualTo("Value out of range.\n\n");
+        assertThat(rig.ask("admin", "set maxconn frontend fe_tcp 5\n")).isEqualTo("\n");
+        assertThat(rig.pb.frontends().get("fe_tcp").maxConnections()).isEqualTo(5);
+        assertThat(rig.ask("admin", "show stat\n")).containsPattern("(?m)^fe_tcp,FRONTEND,,,0,\\d*,5,");
+        assertThat(rig.ask("admin", "set maxconn frontend fe_tcp 0\n")).isEqualTo("\n");
+        assertThat(rig.ask("admin", "show stat\n")).containsPattern("(?m)^fe_tcp,FRONTEND,,,0,\\d*,,");
+    }
 }
