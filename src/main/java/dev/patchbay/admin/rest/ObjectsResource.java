@@ -453,6 +453,7 @@ final class ObjectsResource {
             p.put("address", lc.address());
             p.put("port", boundPort(f.name(), lc.port()));
             p.put("backlog", lc.backlog());
+            p.put("max_connections", f.maxConnections()); // in force: set maxconn frontend may have changed it
             p.put("proxy_protocol_networks", String.join(",", lc.proxyProtocolNetworks()));
             p.put("ssl", lc.ssl());
             p.put("ssl_cert", lc.sslCert());

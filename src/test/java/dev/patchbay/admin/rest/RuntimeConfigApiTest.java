@@ -277,6 +277,12 @@ class RuntimeConfigApiTest {
             RestRig.echo(c, "moved");
         }
         assertThat(first.getPort()).isNotEqualTo(free);
+        // Another parameter change rebinds it too, and its max_connections is the one in force afterwards.
+        assertStatus(rig.send("PATCH", "/v1/listeners/L4", "{\"data\":{\"attributes\":{\"parameters\":"
+                + "{\"max_connections\":3}}}}"), 204);
+        assertThat(rig.patchbay.frontends().get("L4").maxConnections()).isEqualTo(3);
+        assertThat(rig.getJson("/v1/listeners/L4").path("data").path("attributes").path("parameters")
+                .path("max_connections").asInt()).isEqualTo(3);
     }
 
     @Test
