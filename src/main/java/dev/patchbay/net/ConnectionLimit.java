@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Patchbay running out of file descriptors, which would fail backend connects and health checks for every
  * service at once. Listeners accept again as soon as a session ends.
  *
- * <p>Per session: one atomic increment and one decrement; pausing and resuming are the rare transitions.
+ * <p>Per session: one atomic increment and one decrement; listeners re-check only when the count crosses the
+ * limit, as a listener's own max_connections does ({@code Frontend}).
  */
 public final class ConnectionLimit implements SessionRegistry.Listener {
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimit.class);
@@ -30,8 +31,7 @@ public final class ConnectionLimit implements SessionRegistry.Listener {
     private volatile int max;
     private final Supplier<List<? extends BoundListener>> listeners;
     private final AtomicInteger current = new AtomicInteger();
-    private volatile boolean paused;
-    /** Guarded by this object's lock (pause). */
+    /** Guarded by its own lock. */
     private final EveryMinute pauses = new EveryMinute();
 
     public ConnectionLimit(int max, Supplier<List<? extends BoundListener>> listeners) {
@@ -78,10 +78,10 @@ public final class ConnectionLimit implements SessionRegistry.Listener {
             throw new IllegalArgumentException("max_connections " + newMax + " outside 1.." + hardMax);
         }
         max = newMax;
-        if (current.get() >= newMax) {
-            pause();
+        if (paused()) {
+            reached();
         } else {
-            resume();
+            recheckListeners();
         }
     }
 
@@ -89,42 +89,43 @@ public final class ConnectionLimit implements SessionRegistry.Listener {
         return current.get();
     }
 
+    /** At the limit: listeners do not accept until a session ends. */
     public boolean paused() {
-        return paused;
+        return current.get() >= max;
     }
 
     @Override
     public void opened(Session s) {
-        if (current.incrementAndGet() >= max && !paused) {
-            pause();
+        int n = current.incrementAndGet();
+        if (n == max) {
+            reached();
         }
     }
 
     @Override
     public void closed(Session s, Termination t) {
-        if (current.decrementAndGet() < max && paused) {
-            resume();
+        if (current.decrementAndGet() == max - 1) {
+            recheckListeners();
         }
     }
 
-    private synchronized void pause() {
-        if (paused || current.get() < max) {
-            return;
-        }
-        paused = true;
+    /**
+     * Each listener re-reads {@link #paused()} on its own loop; called when the count crosses the limit (every
+     * crossing is one increment or decrement, so none is missed) and when the limit changes.
+     */
+    private void recheckListeners() {
         listeners.get().forEach(BoundListener::updateAccepting);
-        String suffix = pauses.occurred();
+    }
+
+    private void reached() {
+        recheckListeners();
+        String suffix;
+        synchronized (pauses) {
+            suffix = pauses.occurred();
+        }
         if (suffix != null) {
             log.warn("{} sessions: max_connections reached; listeners accept again when a session ends (new clients wait"
                     + " in the kernel's accept queue){}", max, suffix);
         }
-    }
-
-    private synchronized void resume() {
-        if (!paused || current.get() >= max) {
-            return;
-        }
-        paused = false;
-        listeners.get().forEach(BoundListener::updateAccepting);
     }
 }

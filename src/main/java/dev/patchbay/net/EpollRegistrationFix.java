@@ -12,6 +12,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.ThreadAwareExecutor;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -238,7 +239,7 @@ final class EpollRegistrationFix implements IoHandler {
     }
 
 
-    /** The channel's descriptor number; only read, never closed through this object. */
+    /** The channel's descriptor, reading as closed once the channel deregisters; closing it closes the socket. */
     private static final class Descriptor extends FileDescriptor {
         private final FileDescriptor socket;
         volatile boolean deregistered;
@@ -254,8 +255,8 @@ final class EpollRegistrationFix implements IoHandler {
         }
 
         @Override
-        public void close() {
-            throw new UnsupportedOperationException("closed by its channel");
+        public void close() throws IOException {
+            socket.close();
         }
     }
 }
