@@ -139,9 +139,9 @@ public final class Main implements Callable<Integer> {
 
     private static int run(PatchbayConfig cfg, String extraTry, Runnable afterStop) throws Exception {
         LoggingSetup.apply(cfg.global());
-        Patchbay patchbay = new Patchbay(cfg);
+        Patchbay patchbay;
         try {
-            patchbay.start();
+            patchbay = new Patchbay(cfg).start(); // new: the transport may be one this system cannot load
         } catch (Exception e) {
             log.error("Patchbay could not start: {}", e.getMessage());
             if (afterStop != null) {

@@ -45,6 +45,7 @@ public final class Patchbay implements AutoCloseable {
 
     private volatile PatchbayConfig config;
     private final Transport transport;
+    private final Transport adminTransport;
     private final ConfigGeneration generation = new ConfigGeneration();
     private final SessionRegistry sessions = new SessionRegistry(generation);
     private volatile Map<String, Server> servers = Map.of();
@@ -69,12 +70,13 @@ public final class Patchbay implements AutoCloseable {
     private volatile boolean stopping;
 
     public Patchbay(PatchbayConfig config) {
-        this(config, Transport.detect());
+        this(config, Transport.select(config.global().transport()));
     }
 
     public Patchbay(PatchbayConfig config, Transport transport) {
         this.config = config;
         this.transport = transport;
+        this.adminTransport = transport.name().equals("io_uring") ? Transport.detect() : transport;
         buildModel();
         this.runtimeConfig = new RuntimeConfig(this, config);
     }
@@ -194,9 +196,10 @@ public final class Patchbay implements AutoCloseable {
         int threads = config.global().threads() > 0 ? config.global().threads()
                 : Runtime.getRuntime().availableProcessors();
         workers = transport.newGroup(threads, "patchbay-worker");
-        admin = transport.newGroup(1, "patchbay-admin");
+        admin = adminTransport().newGroup(1, "patchbay-admin");
         log.info("Patchbay {} starting: {} worker threads, {} transport{}", Version.VERSION, threads,
-                transport.name(), transport.isEpoll() ? "" : " (epoll unavailable: " + Transport.epollUnavailableReason() + ")");
+                transport.name(), transport.isNative() || !config.global().transport().equals("auto") ? ""
+                        : " (epoll unavailable: " + Transport.epollUnavailableReason() + ")");
         if (!transport.isEpoll()) {
             List<String> splicing = config.services().stream().filter(s -> s.settings().splice())
                     .map(PatchbayConfig.ServiceConfig::name).toList();
@@ -239,6 +242,16 @@ public final class Patchbay implements AutoCloseable {
 
     public Transport transport() {
         return transport;
+    }
+
+    /**
+     * The transport of the admin sockets (stats sockets, REST): the data plane's, except that io_uring serves
+     * sessions only. Netty's io_uring channels differ from epoll's where the admin side depends on it (a Unix
+     * socket's half-close and addresses) and win nothing there; admin code never registers a channel on a
+     * worker loop or the reverse, so the two transports never meet.
+     */
+    public Transport adminTransport() {
+        return adminTransport;
     }
 
     public SessionRegistry sessions() {

@@ -291,6 +291,7 @@ public final class ConfigLoader {
         }
         PatchbayConfig.Global g = new PatchbayConfig.Global(
                 threads,
+                r.choice("transport", "auto", "auto", "epoll", "io_uring", "nio"),
                 maxConnections,
                 r.choice("log_level", "notice", "error", "warning", "notice", "info", "debug"),
                 r.string("log_file", ""),

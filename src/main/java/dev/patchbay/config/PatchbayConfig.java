@@ -44,11 +44,12 @@ public record PatchbayConfig(
     public record Origin(String file, int line, boolean runtime, String overrides) {}
 
     /**
-     * The {@code [patchbay]} section. {@code threads} 0 means one per core; {@code maxConnections} 0 means derived
-     * from the open-file limit.
+     * The {@code [patchbay]} section. {@code threads} 0 means one per core; {@code transport} is {@code auto},
+     * {@code epoll}, {@code io_uring} or {@code nio}; {@code maxConnections} 0 means derived from the open-file limit.
      */
     public record Global(
             int threads,
+            String transport,
             int maxConnections,
             String logLevel,
             String logFile,

@@ -24,6 +24,11 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerDomainSocketChannel;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -33,8 +38,9 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The native transport when it loads (epoll on Linux: splice, SO_PEERCRED), NIO otherwise. One
- * choice for the whole process so that every channel of a session can share its event loop.
+ * The I/O engine of every channel ({@code [patchbay] transport}): epoll on Linux by default (splice), io_uring
+ * when asked for (fewer system calls per connection: see docs/PERFORMANCE.md), NIO elsewhere. One choice for
+ * the whole process so that every channel of a session can share its event loop.
  */
 public record Transport(
         String name,
@@ -50,12 +56,46 @@ public record Transport(
      */
     public static final RecvByteBufAllocator SESSION_READS = new AdaptiveRecvByteBufAllocator();
 
+    /** {@code transport=auto}: epoll where it loads, NIO otherwise. */
     public static Transport detect() {
-        if (!Boolean.getBoolean("patchbay.nio") && Epoll.isAvailable()) {
-            return new Transport("epoll", EpollRegistrationFix.epoll(), EpollServerSocketChannel.class,
-                    EpollSocketChannel.class, EpollServerDomainSocketChannel.class);
+        return Epoll.isAvailable() ? epoll() : nio();
+    }
+
+    /**
+     * The transport {@code [patchbay] transport} names (auto, epoll, io_uring or nio). An engine asked for by name and
+     * not usable here is an error naming why, not a silent fallback: the operator chose it for a reason.
+     */
+    public static Transport select(String wanted) {
+        return switch (wanted) {
+            case "auto" -> detect();
+            case "epoll" -> {
+                requireAvailable("epoll", Epoll.unavailabilityCause());
+                yield epoll();
+            }
+            case "io_uring" -> {
+                requireAvailable("io_uring", IoUring.unavailabilityCause());
+                yield ioUring();
+            }
+            case "nio" -> nio();
+            default -> throw new IllegalArgumentException("transport=" + wanted + ": expected auto, epoll, io_uring or nio");
+        };
+    }
+
+    private static void requireAvailable(String name, Throwable cause) {
+        if (cause != null) {
+            throw new IllegalStateException("transport=" + name + " is not available on this system: "
+                    + cause.getMessage() + (cause.getCause() == null ? "" : " (" + cause.getCause().getMessage() + ")"));
         }
-        return nio();
+    }
+
+    private static Transport epoll() {
+        return new Transport("epoll", EpollRegistrationFix.epoll(), EpollServerSocketChannel.class,
+                EpollSocketChannel.class, EpollServerDomainSocketChannel.class);
+    }
+
+    private static Transport ioUring() {
+        return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
+                IoUringSocketChannel.class, IoUringServerDomainSocketChannel.class);
     }
 
     public static Transport nio() {
@@ -63,15 +103,18 @@ public record Transport(
                 NioSocketChannel.class, NioServerDomainSocketChannel.class);
     }
 
+    /** Splice and the epoll interest batching need it. */
     public boolean isEpoll() {
         return name.equals("epoll");
     }
 
-    /** Why epoll is not used, for the startup log line. */
+    /** A native Linux transport: Unix sockets are bound with Netty's own {@code DomainSocketAddress}. */
+    public boolean isNative() {
+        return !name.equals("nio");
+    }
+
+    /** Why epoll is not used by {@code transport=auto}, for the startup log line. */
     public static String epollUnavailableReason() {
-        if (Boolean.getBoolean("patchbay.nio")) {
-            return "disabled by -Dpatchbay.nio=true";
-        }
         Throwable cause = Epoll.unavailabilityCause();
         return cause == null ? "" : String.valueOf(cause.getMessage());
     }
@@ -86,7 +129,7 @@ public record Transport(
             return new EpollSocketChannel(remote.getAddress() instanceof Inet4Address
                     ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
         }
-        return new NioSocketChannel();
+        return name.equals("io_uring") ? new IoUringSocketChannel() : new NioSocketChannel();
     }
 
     /**

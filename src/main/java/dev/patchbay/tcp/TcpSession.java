@@ -19,9 +19,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannelConfig;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -311,13 +312,13 @@ final class TcpSession extends ProxiedSession implements LiveSession {
     }
 
     /**
-     * Sends a FIN on {@code ch} (everything queued has been written). On epoll the socket is shut directly:
+     * Sends a FIN on {@code ch} (everything queued has been written). On a native transport the socket is shut directly:
      * Netty's {@code shutdownOutput()} builds a {@code ChannelOutputShutdownException} with a full stack trace
      * on every call, for the writes it would fail; nothing is queued here, and the socket records that its
      * output is shut, which is what the channel reports and checks before writing.
      */
     private static void shutdownOutput(DuplexChannel ch) {
-        if (ch instanceof EpollSocketChannel e && e.fd() instanceof io.netty.channel.unix.Socket s) {
+        if (ch instanceof UnixChannel u && u.fd() instanceof Socket s) {
             try {
                 s.shutdown(false, true);
                 return;

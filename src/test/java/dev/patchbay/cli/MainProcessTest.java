@@ -31,15 +31,32 @@ class MainProcessTest {
     Path dir;
 
     private static Process start(Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.patchbay.Main"));
+        return start(log, List.of(), args);
+    }
+
+    private static Process start(Path log, List<String> jvmOptions, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.patchbay.Main"));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private static String read(Path log) throws IOException {
         return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aTransportThatCannotLoadStopsTheStartWithTheReason() throws Exception {
+        Path cfg = dir.resolve("p.cnf");
+        Files.writeString(cfg, "[patchbay]\nadmin_enabled=false\ntransport=io_uring\n");
+        Path log = dir.resolve("out.log");
+        // Netty's switch for "no native library": io_uring cannot load, as on a kernel or container without it.
+        Process p = start(log, List.of("-Dio.netty.transport.noNative=true"), "--config", cfg.toString());
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(3);
+        assertThat(read(log)).contains("Patchbay could not start: transport=io_uring is not available on this system: ")
+                .doesNotContain("Exception in thread").doesNotContain("\tat ");
     }
 
     @Test

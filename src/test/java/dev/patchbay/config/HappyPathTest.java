@@ -64,6 +64,7 @@ class HappyPathTest {
         // No [patchbay] section at all: the global defaults.
         assertThat(c.global()).isEqualTo(new PatchbayConfig.Global(
                 0,              // threads=auto: one per core
+                "auto",         // transport: epoll where it loads, else NIO
                 0,              // max_connections=auto: from the open-file limit
                 "notice",       // log_level
                 "",             // log_file: none, log to stdout
@@ -125,7 +126,7 @@ class HappyPathTest {
     @Test
     void fullFileSetsEveryKey() {
         PatchbayConfig c = Cfg.parse(resource("full.cnf"));
-        assertThat(c.global()).isEqualTo(new PatchbayConfig.Global(4, 5000, "info", "/var/log/patchbay/patchbay.log",
+        assertThat(c.global()).isEqualTo(new PatchbayConfig.Global(4, "io_uring", 5000, "info", "/var/log/patchbay/patchbay.log",
                 "/var/log/patchbay/access.log", 20 * S, "127.0.0.1", 8989, true,
                 "/etc/patchbay/admin-cert.pem", "/etc/patchbay/admin-key.pem", 0, false, 0, S / 5, DEFAULT_ADMIN));
         assertThat(c.servers()).containsExactly(

@@ -118,7 +118,7 @@ public final class RestApi implements AutoCloseable {
             }
             sslContext = httpsContext();
         }
-        group = patchbay.transport().newGroup(1, "patchbay-rest");
+        group = patchbay.adminTransport().newGroup(1, "patchbay-rest");
         loop = group.next();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
                 new DefaultThreadFactory("patchbay-rest-blocking", true));
@@ -156,7 +156,7 @@ public final class RestApi implements AutoCloseable {
 
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
-                .channel(patchbay.transport().serverChannel())
+                .channel(patchbay.adminTransport().serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_BACKLOG, 256)
                 .childOption(ChannelOption.TCP_NODELAY, true)

@@ -90,7 +90,7 @@ final class StatsSocket {
         boolean unix = config.isUnix();
         ServerBootstrap b = new ServerBootstrap()
                 .group(pb.adminGroup())
-                .channel(unix ? pb.transport().serverDomainChannel() : pb.transport().serverChannel())
+                .channel(unix ? pb.adminTransport().serverDomainChannel() : pb.adminTransport().serverChannel())
                 .handler(new ConnectionLimiter(config.maxConnections()))
                 // socat half-closes after its request: the answer must still go out.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -126,7 +126,7 @@ final class StatsSocket {
             }
         }
         Files.deleteIfExists(tmp);
-        SocketAddress address = pb.transport().isEpoll() ? new DomainSocketAddress(tmp.toString())
+        SocketAddress address = pb.adminTransport().isNative() ? new DomainSocketAddress(tmp.toString())
                 : UnixDomainSocketAddress.of(tmp);
         try {
             listener = b.bind(address).sync().channel();
