@@ -12,7 +12,7 @@
 #   - resident memory per idle session: RSS slope over a ramp of idle sessions
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 #
-# Usage: bench/run.sh [--quick] [--patchbay-only|--haproxy-only] [--threads N]
+# Usage: bench/run.sh [--quick] [--patchbay-only|--haproxy-only] [--threads N] [--transport auto|epoll|io_uring|nio]
 #                     [--jvm-opts "..."] [--idle-steps 1000,2000,...]
 #                     [--duration S] [--warmup S] [--rounds R] [--latency-conns N]
 #                     [--wait-quiet SECONDS] [--nice N] [--tests tput,rate,rtt,idle,sessloop]
@@ -31,6 +31,7 @@ TESTS=tput,rate,rtt,idle,sessloop
 ROUNDS=
 MODE=both
 THREADS=1
+TRANSPORT=auto
 JVM_OPTS=""
 IDLE_STEPS=""
 DURATION=""
@@ -51,6 +52,7 @@ while [[ $# -gt 0 ]]; do
     --patchbay-only) MODE=patchbay ;;
     --haproxy-only) MODE=haproxy ;;
     --threads) THREADS=$2; shift ;;
+    --transport) TRANSPORT=$2; shift ;;
     --jvm-opts) JVM_OPTS=$2; shift ;;
     --jvm-opts=*) JVM_OPTS=${1#*=} ;;
     --idle-steps) IDLE_STEPS=$2; shift ;;
@@ -320,6 +322,7 @@ write_patchbay_config() {
   cat >"$WORK/patchbay.ini" <<EOF
 [patchbay]
 threads=$THREADS
+transport=$TRANSPORT
 log_level=notice
 access_log=off
 admin_enabled=false
@@ -471,7 +474,7 @@ meta kernel "$(uname -sr); $(. /etc/os-release && echo "$PRETTY_NAME")"
 meta JDK "$(java -version 2>&1 | sed -n 2p)"
 want_ha && meta HAProxy "$(haproxy -v | head -1 | awk '{print $3}') (\`nbthread $THREADS\`, TCP mode, no logging)"
 if want_pb; then
-  meta Patchbay "$(java -jar "$JAR" --version 2>&1 | head -1) at commit $(cd "$(dirname "$JAR")" && git rev-parse --short HEAD 2>/dev/null || echo '?') (\`threads=$THREADS\`, access_log=off, admin off)"
+  meta Patchbay "$(java -jar "$JAR" --version 2>&1 | head -1) at commit $(cd "$(dirname "$JAR")" && git rev-parse --short HEAD 2>/dev/null || echo '?') (\`threads=$THREADS\`, \`transport=$TRANSPORT\`$([[ $TRANSPORT == io_uring || $TRANSPORT == nio ]] && echo ': splice=true copies'), access_log=off, admin off)"
   ergo=$(java $JVM_OPTS -XX:+PrintFlagsFinal -version 2>/dev/null | awk '
     $2=="MaxHeapSize" {mx=$4} $2=="InitialHeapSize" {ini=$4}
     $2 ~ /^Use(G1|Serial|Parallel|Z|Shenandoah)GC$/ && $4=="true" {gc=$2}

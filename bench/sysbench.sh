@@ -17,7 +17,7 @@
 # Usage: bench/sysbench.sh [--time S] [--rounds R] [--warmup S]
 #                          [--tests oltp_point_select,oltp_read_only]
 #                          [--client-threads 1,4,16] [--tables N] [--table-size N]
-#                          [--threads N] [--jvm-opts "..."] [--profile S]
+#                          [--threads N] [--transport T] [--jvm-opts "..."] [--profile S]
 #                          [--sysbench-opts "..."]
 #                          [--mariadb-basedir DIR] [--port-base P]
 #                          [--build] [--no-install] [--jar PATH] [--out DIR]
@@ -25,6 +25,7 @@
 #   --rounds R        rounds (default 3)
 #   --warmup S        warm-up per path and test before round 1 (default 15)
 #   --threads N       Patchbay threads=N and HAProxy nbthread N (default 1)
+#   --transport T     Patchbay transport=T: auto (default), epoll, io_uring, nio
 #   --profile S       after the rounds: S seconds of oltp_point_select at 4
 #                     client threads per proxy under `strace -c -f` (system
 #                     calls per query) and a JFR recording of Patchbay in each
@@ -48,6 +49,7 @@ CLIENT_THREADS=1,4,16
 TABLES=4
 TABLE_SIZE=10000
 THREADS=1
+TRANSPORT=auto
 JVM_OPTS=""
 PROFILE=0
 SB_OPTS=""
@@ -71,6 +73,7 @@ while [[ $# -gt 0 ]]; do
     --tables) TABLES=$2; shift ;;
     --table-size) TABLE_SIZE=$2; shift ;;
     --threads) THREADS=$2; shift ;;
+    --transport) TRANSPORT=$2; shift ;;
     --jvm-opts) JVM_OPTS=$2; shift ;;
     --jvm-opts=*) JVM_OPTS=${1#*=} ;;
     --profile) PROFILE=$2; shift ;;
@@ -287,6 +290,7 @@ wait_port "$P_HA" 10 "$HA_PID" || die "haproxy did not start: $(cat "$WORK/hapro
 cat >"$WORK/patchbay.ini" <<EOF
 [patchbay]
 threads=$THREADS
+transport=$TRANSPORT
 log_level=notice
 access_log=off
 admin_enabled=false
@@ -356,7 +360,7 @@ meta sysbench "$(sysbench --version | awk '{print $2}') (Debian $(dpkg-query -W 
 meta MariaDB "$MDB_SERVER_VERSION, $MDB_SOURCE, InnoDB buffer pool 256 MiB, performance_schema off"
 meta HAProxy "$(haproxy -v | head -1 | awk '{print $3}') (\`nbthread $THREADS\`, \`mode tcp\`, no logging)"
 meta JDK "$JDK_LINE"
-meta Patchbay "$(java -jar "$JAR" --version 2>&1 | head -1) at commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted changes)') (\`threads=$THREADS\`, access_log=off, admin off, JVM options \`${JVM_OPTS:-(none)}\`)"
+meta Patchbay "$(java -jar "$JAR" --version 2>&1 | head -1) at commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted changes)') (\`threads=$THREADS\`, \`transport=$TRANSPORT\`, access_log=off, admin off, JVM options \`${JVM_OPTS:-(none)}\`)"
 meta workload "$TABLES tables × $TABLE_SIZE rows; sysbench \`--mysql-ssl=off\`, default \`--db-ps-mode\` (prepared statements: COM_STMT_PREPARE once per connection, then COM_STMT_EXECUTE), \`--percentile=95\`${SB_OPTS:+, \`$SB_OPTS\`}, user \`$SB_USER\` (mysql_native_password)"
 meta durations "$ROUNDS round(s) × ${T_CELL}s per cell; paths interleaved cell by cell, the order rotating every round; warm-up ${T_WARM}s per path and test (4 client threads) before round 1; median over rounds"
 meta "load before" "$(uptime | sed 's/^ *//')"
