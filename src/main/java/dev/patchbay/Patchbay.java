@@ -76,7 +76,7 @@ public final class Patchbay implements AutoCloseable {
     public Patchbay(PatchbayConfig config, Transport transport) {
         this.config = config;
         this.transport = transport;
-        this.adminTransport = transport.name().equals("io_uring") ? Transport.detect() : transport;
+        this.adminTransport = transport.forAdmin();
         buildModel();
         this.runtimeConfig = new RuntimeConfig(this, config);
     }
@@ -198,7 +198,7 @@ public final class Patchbay implements AutoCloseable {
         workers = transport.newGroup(threads, "patchbay-worker");
         admin = adminTransport().newGroup(1, "patchbay-admin");
         log.info("Patchbay {} starting: {} worker threads, {} transport{}", Version.VERSION, threads,
-                transport.name(), transport.isNative() || !config.global().transport().equals("auto") ? ""
+                transport.name(), transport.isEpoll() || !config.global().transport().equals("auto") ? ""
                         : " (epoll unavailable: " + Transport.epollUnavailableReason() + ")");
         if (!transport.isEpoll()) {
             List<String> splicing = config.services().stream().filter(s -> s.settings().splice())
@@ -244,12 +244,7 @@ public final class Patchbay implements AutoCloseable {
         return transport;
     }
 
-    /**
-     * The transport of the admin sockets (stats sockets, REST): the data plane's, except that io_uring serves
-     * sessions only. Netty's io_uring channels differ from epoll's where the admin side depends on it (a Unix
-     * socket's half-close and addresses) and win nothing there; admin code never registers a channel on a
-     * worker loop or the reverse, so the two transports never meet.
-     */
+    /** The transport of the stats sockets and the REST API ({@link Transport#forAdmin()}). */
     public Transport adminTransport() {
         return adminTransport;
     }

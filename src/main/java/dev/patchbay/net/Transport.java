@@ -62,8 +62,8 @@ public record Transport(
     }
 
     /**
-     * The transport {@code [patchbay] transport} names (auto, epoll, io_uring or nio). An engine asked for by name and
-     * not usable here is an error naming why, not a silent fallback: the operator chose it for a reason.
+     * The transport {@code [patchbay] transport} names (auto, epoll, io_uring or nio). An engine asked for by
+     * name and not usable here is an error naming why, not a silent fallback: the operator chose it.
      */
     public static Transport select(String wanted) {
         return switch (wanted) {
@@ -108,9 +108,14 @@ public record Transport(
         return name.equals("epoll");
     }
 
-    /** A native Linux transport: Unix sockets are bound with Netty's own {@code DomainSocketAddress}. */
-    public boolean isNative() {
-        return !name.equals("nio");
+    /**
+     * The transport of the admin sockets (stats sockets, REST): this one, except that io_uring serves sessions
+     * only. Netty's io_uring Unix socket channel lost the answer to a client that half-closes after its command
+     * (socat's way), and the admin side gains nothing from the ring. Admin code never registers a channel on a
+     * worker loop or the reverse, so the two transports never meet.
+     */
+    public Transport forAdmin() {
+        return name.equals("io_uring") ? detect() : this;
     }
 
     /** Why epoll is not used by {@code transport=auto}, for the startup log line. */

@@ -126,7 +126,7 @@ final class StatsSocket {
             }
         }
         Files.deleteIfExists(tmp);
-        SocketAddress address = pb.adminTransport().isNative() ? new DomainSocketAddress(tmp.toString())
+        SocketAddress address = pb.adminTransport().isEpoll() ? new DomainSocketAddress(tmp.toString())
                 : UnixDomainSocketAddress.of(tmp);
         try {
             listener = b.bind(address).sync().channel();

@@ -45,12 +45,16 @@ final class Rig implements AutoCloseable {
     private final List<AutoCloseable> clients = new ArrayList<>();
 
     private Rig(String extra, String socketOptions) throws Exception {
+        this("", extra, socketOptions);
+    }
+
+    private Rig(String globalOptions, String extra, String socketOptions) throws Exception {
         dir = Files.createTempDirectory("patchbay-cli");
         echoGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         int p1 = echo();
         int p2 = echo();
         int p3 = echo();
-        String ini = "[patchbay]\nadmin_enabled=false\nthreads=2\naccess_log=stdout\n\n"
+        String ini = "[patchbay]\nadmin_enabled=false\nthreads=2\naccess_log=stdout\n" + globalOptions + "\n"
                 + server("s1", p1) + server("s2", p2) + server("q1", p3) + "max_connections=1\n\n"
                 + "[svc]\ntype=service\nservers=s1,s2\nclient_timeout=1h\nserver_timeout=1h\n\n"
                 + "[svcq]\ntype=service\nservers=q1\nclient_timeout=1h\nserver_timeout=1h\nqueue_timeout=1h\n\n"
@@ -71,6 +75,11 @@ final class Rig implements AutoCloseable {
 
     static Rig start(String extra, String adminSocketOptions) throws Exception {
         return new Rig(extra, adminSocketOptions);
+    }
+
+    /** The rig with more {@code [patchbay]} keys, e.g. {@code "transport=io_uring\n"}. */
+    static Rig startWithGlobal(String globalOptions) throws Exception {
+        return new Rig(globalOptions, "", "");
     }
 
     private static String server(String name, int port) {
