@@ -174,7 +174,7 @@ final class TcpSplice {
         }
         long total = 0;
         for (;;) {
-            ByteBuf buf = src.alloc().directBuffer(SpliceSource.STEP);
+            ByteBuf buf = src.alloc().directBuffer(SpliceSource.PIPE_CAPACITY);
             int n;
             try {
                 n = recv(socket, buf);
