@@ -1,8 +1,10 @@
 package dev.patchbay.admin.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.Socket;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +41,9 @@ class RuntimeApiOverIoUringTest {
                 .findFirst().orElseThrow().split(":")[0];
         assertThat(rig.ask("oper", "show sess " + id + "\n")).contains("frontend=fe_tcp").contains("backend=svc");
         assertThat(rig.ask("admin", "shutdown session " + id + "\n")).isEqualTo("\n");
+        // Answered once the session is closed (the last CLI connection may still be closing).
+        assertThat(rig.pb.sessions().get(Long.decode(id))).isNull();
         assertThat(c.getInputStream().read()).isEqualTo(-1);
-        assertThat(rig.pb.sessions().size()).isZero();
+        await().atMost(Duration.ofSeconds(5)).until(() -> rig.pb.sessions().size() == 0);
     }
 }
