@@ -8,6 +8,7 @@ import dev.patchbay.Patchbay;
 import dev.patchbay.core.ProtocolDetails;
 import dev.patchbay.core.Session;
 import dev.patchbay.testing.MariaDbServer;
+import dev.patchbay.testing.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -35,12 +36,18 @@ class MariaDbCommandTest {
 
     @BeforeAll
     static void setUp() throws Exception {
+        start("");
+    }
+
+    /** Creates the accounts and starts Patchbay with {@code globalKeys} added to its {@code [patchbay]} section. */
+    static void start(String globalKeys) throws Exception {
         db = MariaDbServer.shared();
         MariaDbFixture.createUser(db, "cmd_app", "%", "cmd-pw", "cmd_db");
         MariaDbFixture.createUser(db, "cmd_other", "%", "other-pw", "cmd_db");
         db.exec("GRANT ALL ON cmd_db2.* TO 'cmd_app'@'%'", "CREATE DATABASE IF NOT EXISTS cmd_db2",
                 "CREATE OR REPLACE TABLE cmd_db.t (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(100), b LONGBLOB) ENGINE=InnoDB");
-        proxy = MariaDbFixture.start(db, "retain_last_statements=5\n", "");
+        proxy = Proxy.start(MariaDbFixture.config(db, "retain_last_statements=5\n", "")
+                .replace("[patchbay]\n", "[patchbay]\n" + globalKeys));
     }
 
     @AfterAll
