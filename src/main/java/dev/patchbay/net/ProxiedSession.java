@@ -360,10 +360,11 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
     /**
      * Closes one side: natural ends ({@code drain}) first deliver what is queued, bounded by
      * {@link #LINGER_NANOS}; the bound is cancelled as soon as the channel closes, so closed
-     * sessions are not kept reachable.
+     * sessions are not kept reachable. With nothing queued (the usual end) the channel closes at once:
+     * the kernel still delivers what its send buffer holds, and no flush, listener or timer is spent.
      */
     protected static void close(Channel ch, boolean drain) {
-        if (drain && ch.isActive()) {
+        if (drain && ch.isActive() && pending(ch) > 0) {
             ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             ScheduledFuture<?> linger = ch.eventLoop().schedule(() -> {
                 ch.close();
