@@ -243,11 +243,6 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
     }
 
     @Override
-    protected boolean connectingTimerArmed() {
-        return true;
-    }
-
-    @Override
     protected void backendAbandoned(Channel ch) {
         if (ch == backendChannel) {
             backendChannel = null;

@@ -17,6 +17,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -61,6 +62,8 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
     private boolean queued;
     private ScheduledFuture<?> timer;
     private long timerAt;
+    /** The backend's TCP connect while it is in flight: the session timer fails it at connect_timeout. */
+    private ChannelPromise pendingConnect;
 
     protected ProxiedSession(Patchbay patchbay, Frontend frontend, int threadIndex) {
         this.patchbay = patchbay;
@@ -196,14 +199,6 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
     /** The backend TCP connection is up (not called once the session is closing). */
     protected abstract void onBackendConnected(Server server);
 
-    /**
-     * Whether the session timer also enforces the connect timeout on the {@link SessionState.Connecting}
-     * state (MariaDB mode: the state lasts through the backend login, longer than the TCP connect).
-     */
-    protected boolean connectingTimerArmed() {
-        return false;
-    }
-
     private void connect(Server server, int attempt) {
         queued = false;
         heldServer = server;
@@ -216,11 +211,14 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
             return;
         }
         armTimer();
-        ChannelFuture connected = patchbay.transport().connect(client.eventLoop(), server.address(),
-                session.serviceSettings().connectTimeoutNanos(), backendInitializer(server), proxyHeaderFor(server));
+        // connect_timeout is the session timer's (the Connecting state's deadline), not a second task.
+        ChannelPromise connected = patchbay.transport().connect(client.eventLoop(), server.address(), 0,
+                backendInitializer(server), proxyHeaderFor(server));
         Channel ch = connected.channel();
         backend = ch;
+        pendingConnect = connected;
         connected.addListener((ChannelFutureListener) future -> {
+            pendingConnect = null;
             if (future.isSuccess()) {
                 if (closing) {
                     ch.close();
@@ -393,10 +391,7 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         }
         Session.Timers t = session.timers();
         long at = Math.min(t.clientIdle(), Math.min(t.serverIdle(), t.queue()));
-        if (connectingTimerArmed()) {
-            at = Math.min(at, t.connect());
-        }
-        at = Math.min(at, extraDeadline());
+        at = Math.min(at, Math.min(t.connect(), extraDeadline()));
         if (at == Session.Timers.NEVER || (timer != null && timerAt <= at)) {
             return;
         }
@@ -405,6 +400,27 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         }
         timerAt = at;
         timer = client.eventLoop().schedule(this::onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * connect_timeout passed in the Connecting state. A TCP connect still in flight fails its promise, whose
+     * listener moves on (one path, so a timed-out attempt is counted and retried once); past the TCP connect
+     * (MariaDB mode's backend login) the backend is given up here.
+     */
+    private void connectTimedOut() {
+        Server s = heldServer;
+        var timeout = new io.netty.channel.ConnectTimeoutException("connection timed out after "
+                + TimeUnit.NANOSECONDS.toMillis(session.serviceSettings().connectTimeoutNanos()) + " ms: " + s.address());
+        ChannelPromise inFlight = pendingConnect;
+        if (inFlight != null && inFlight.tryFailure(timeout)) {
+            return;
+        }
+        Channel b = backend;
+        if (b != null) {
+            backendAbandoned(b);
+            b.close();
+        }
+        onConnectFailed(s, currentAttempt(), timeout);
     }
 
     /** A protocol-specific deadline (System.nanoTime()), {@link Session.Timers#NEVER} when none. */
@@ -425,15 +441,8 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         long now = System.nanoTime();
         if (t.queue() <= now) {
             terminate(new Termination(Cause.QUEUE_TIMEOUT, "no slot within queue_timeout"));
-        } else if (connectingTimerArmed() && t.connect() <= now && heldServer != null) {
-            Channel b = backend;
-            Server s = heldServer;
-            int attempt = currentAttempt();
-            if (b != null) {
-                backendAbandoned(b);
-                b.close();
-            }
-            onConnectFailed(s, attempt, new io.netty.channel.ConnectTimeoutException("connect timeout"));
+        } else if (t.connect() <= now && heldServer != null) {
+            connectTimedOut();
         } else if (extraDeadline() <= now) {
             onExtraDeadline();
         } else if (t.clientIdle() <= now) {

@@ -153,10 +153,11 @@ public record Transport(
      * Connects a backend channel on {@code loop}: what a Bootstrap would do, without building one per
      * connect (its option maps, reflective channel factory and resolver lookup). The channel does not
      * read until told to, allows half-closure, and carries {@code handler}; TCP_NODELAY is Netty's
-     * default. The future fails (and the channel is closed) when the connect does.
+     * default. The future fails (and the channel is closed) when the connect does, or when {@code
+     * connectTimeoutNanos} pass first; with 0 the caller enforces its own deadline by failing the promise.
      */
-    public ChannelFuture connect(EventLoop loop, InetSocketAddress remote, long connectTimeoutNanos,
-                                 ChannelHandler handler) {
+    public ChannelPromise connect(EventLoop loop, InetSocketAddress remote, long connectTimeoutNanos,
+                                  ChannelHandler handler) {
         return connect(loop, remote, connectTimeoutNanos, handler, null);
     }
 
@@ -164,8 +165,8 @@ public record Transport(
      * The same, and {@code proxyHeader} (if not null) is the connection's first bytes: written when the connect
      * succeeds, before the future's other listeners run.
      */
-    public ChannelFuture connect(EventLoop loop, InetSocketAddress remote, long connectTimeoutNanos,
-                                 ChannelHandler handler, HAProxyMessage proxyHeader) {
+    public ChannelPromise connect(EventLoop loop, InetSocketAddress remote, long connectTimeoutNanos,
+                                  ChannelHandler handler, HAProxyMessage proxyHeader) {
         Channel ch = newSocketChannel(remote);
         SocketChannelConfig cfg = (SocketChannelConfig) ch.config();
         long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos));
@@ -190,7 +191,7 @@ public record Transport(
         loop.register(ch).addListener((ChannelFutureListener) reg -> {
             if (reg.isSuccess()) {
                 ch.connect(remote, connected);
-                if (!connected.isDone()) {
+                if (connectTimeoutNanos > 0 && !connected.isDone()) {
                     // Netty's own wording, which the termination causes and logs show.
                     Future<?> timeout = loop.schedule(() -> connected.tryFailure(new ConnectTimeoutException(
                             "connection timed out after " + timeoutMs + " ms: " + remote)), timeoutMs, TimeUnit.MILLISECONDS);

@@ -134,7 +134,7 @@ final class TcpSession extends ProxiedSession implements LiveSession {
         SessionLog.info(session, "Connected to server {} from {}", heldServer.name(), backend.localAddress());
         channelsOpen++;
         backend.closeFuture().addListener(f -> channelClosed());
-        rearmTimer();
+        armTimer(); // an earlier timer (connect_timeout) stays: when it fires it re-arms
         if (splice != null) {
             splice.backendConnected(backend);
         }

@@ -83,6 +83,10 @@ class MariaDbBadServerTest {
     }
 
     private Patchbay start(int port) throws Exception {
+        return start(port, "retries=0\n");
+    }
+
+    private Patchbay start(int port, String serviceKeys) throws Exception {
         Path users = Files.createTempFile("patchbay-users", ".json");
         closer.track(() -> Files.deleteIfExists(users));
         String hash = "*" + java.util.HexFormat.of().withUpperCase().formatHex(
@@ -90,9 +94,32 @@ class MariaDbBadServerTest {
         Files.writeString(users, "{\"user\": [{\"user\": \"u\", \"host\": \"%\", \"password\": \"" + hash
                 + "\", \"global_db_priv\": true}]}");
         Patchbay p = Proxy.start("[s]\ntype=server\naddress=127.0.0.1\nport=" + port + "\nhealth_check=none\n\n"
-                + "[svc]\ntype=service\nservers=s\nretries=0\nusers_file=" + users + "\n\n"
+                + "[svc]\ntype=service\nservers=s\n" + serviceKeys + "users_file=" + users + "\n\n"
                 + "[db]\ntype=listener\nservice=svc\nprotocol=mariadb\naddress=127.0.0.1\nport=0\n");
         return closer.track(p);
+    }
+
+    @Test
+    void connectTimeoutRetriesThenFails() throws Exception {
+        // A listening socket whose accept queue is full drops further SYNs: connects hang.
+        java.net.ServerSocket full = closer.track(new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
+        for (int i = 0; i < 3; i++) {
+            Socket f = closer.track(new Socket());
+            try {
+                f.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), full.getLocalPort()), 200);
+            } catch (IOException e) {
+                // queue already full
+            }
+        }
+        Patchbay p = start(full.getLocalPort(), "connect_timeout=200ms\nretries=2\n");
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", "")).isInstanceOf(SQLException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(550)); // 3 x 200 ms
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
+        // One failure per attempt, and no connect left behind: a timed-out attempt is not retried twice.
+        Thread.sleep(500);
+        assertThat(p.servers().get("s").connectFailures()).isEqualTo(3);
+        assertThat(p.servers().get("s").connections()).isZero();
     }
 
     @Test
