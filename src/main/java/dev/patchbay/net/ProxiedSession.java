@@ -234,10 +234,10 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
 
     /**
      * The connection to {@code server} failed before the session was established: the slot is
-     * given back and the next server is tried while retries last.
+     * given back and the next server is tried while retries last. A connect the session gave up because it
+     * was ending (client gone, kill, shutdown) is not counted against the server.
      */
     protected final void onConnectFailed(Server server, int attempt, Throwable cause) {
-        server.recordConnectFailure();
         if (heldServer == server) {
             server.release();
             heldServer = null;
@@ -245,10 +245,11 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         }
         session.setServer(null);
         backend = null;
-        String why = describe(cause);
         if (closing) {
             return;
         }
+        server.recordConnectFailure();
+        String why = describe(cause);
         if (failedServers.isEmpty()) {
             failedServers = new ArrayList<>(2);
         }

@@ -123,6 +123,29 @@ class MariaDbBadServerTest {
     }
 
     @Test
+    void silentServerTimesOutEachLoginOnceAndClosesIt() throws Exception {
+        // The TCP connect succeeds, the server never sends its handshake: connect_timeout covers the login.
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger closedByPatchbay = new java.util.concurrent.atomic.AtomicInteger();
+        int port = FakeServer.start(closer, s -> {
+            accepted.incrementAndGet();
+            try (s) {
+                while (s.getInputStream().read() >= 0) {
+                    // Patchbay sends nothing before the handshake; wait for its close
+                }
+                closedByPatchbay.incrementAndGet();
+            }
+        });
+        Patchbay p = start(port, "connect_timeout=200ms\nretries=2\n");
+        assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", "")).isInstanceOf(SQLException.class);
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0 && closedByPatchbay.get() == 3);
+        Thread.sleep(500);
+        assertThat(accepted.get()).isEqualTo(3);
+        assertThat(p.servers().get("s").connectFailures()).isEqualTo(3);
+        assertThat(p.servers().get("s").connections()).isZero();
+    }
+
+    @Test
     void truncatedServerHandshakeGivesTheClientAClearError() throws Exception {
         Patchbay p = start(fakeServer(Mode.TRUNCATED_HANDSHAKE));
         assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", ""))

@@ -116,6 +116,30 @@ class TcpPolicyTest {
     }
 
     @Test
+    void clientResetDuringTheConnectEndsTheSessionWithoutBlamingTheServer() throws Exception {
+        ServerSocket full = closer.track(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+        for (int i = 0; i < 3; i++) {
+            Socket f = closer.track(new Socket());
+            try {
+                f.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort()), 200);
+            } catch (IOException e) {
+                // queue already full
+            }
+        }
+        Patchbay p = closer.track(Proxy.start(server("s1", full.getLocalPort())
+                + "[svc]\ntype=service\nservers=s1\nconnect_timeout=10s\n\n" + listener()));
+        Socket s = connect(p, "l1");
+        await().until(() -> p.sessions().size() == 1
+                && p.sessions().snapshot().get(0).state() instanceof SessionState.Connecting);
+        s.setSoLinger(true, 0);
+        s.close(); // RST: the client is gone, unlike a FIN, which still waits for the server's answer
+        await().atMost(Duration.ofSeconds(3)).until(() -> p.sessions().size() == 0);
+        Server s1 = p.servers().get("s1");
+        assertThat(s1.connections()).isZero();
+        assertThat(s1.connectFailures()).as("the connect was abandoned, not failed by the server").isZero();
+    }
+
+    @Test
     void refusedConnectIsRedispatchedToAnotherServer() throws Exception {
         TestBackend good = closer.track(TestBackend.start("good", TestBackend.Mode.ECHO));
         Patchbay p = closer.track(Proxy.start(server("dead", deadPort()) + server("good", good.port())
