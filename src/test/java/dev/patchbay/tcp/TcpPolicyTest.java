@@ -140,6 +140,35 @@ class TcpPolicyTest {
     }
 
     @Test
+    void timedOutConnectIsRedispatchedWithTheBytesSentMeanwhile() throws Exception {
+        ServerSocket full = closer.track(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+        for (int i = 0; i < 3; i++) {
+            Socket f = closer.track(new Socket());
+            try {
+                f.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort()), 200);
+            } catch (IOException e) {
+                // queue already full
+            }
+        }
+        TestBackend good = closer.track(TestBackend.start("good", TestBackend.Mode.ECHO));
+        Patchbay p = closer.track(Proxy.start(server("hang", full.getLocalPort()) + server("good", good.port())
+                + "[svc]\ntype=service\nrouter=first\nservers=hang,good\nconnect_timeout=300ms\nretries=1\n\n"
+                + listener()));
+        byte[] early = random(100_000, 7);
+        try (Socket s = connect(p, "l1")) {
+            // Sent while the first connect hangs: held, then relayed whole to the server that answers.
+            s.getOutputStream().write(early);
+            byte[] back = s.getInputStream().readNBytes(early.length);
+            assertThat(back).isEqualTo(early);
+            Session session = p.sessions().snapshot().get(0);
+            assertThat(session.server().name()).isEqualTo("good");
+            assertThat(session.retries()).isEqualTo(1);
+        }
+        assertThat(p.servers().get("hang").connectFailures()).isEqualTo(1);
+        await().until(() -> p.servers().get("hang").connections() == 0 && p.sessions().size() == 0);
+    }
+
+    @Test
     void refusedConnectIsRedispatchedToAnotherServer() throws Exception {
         TestBackend good = closer.track(TestBackend.start("good", TestBackend.Mode.ECHO));
         Patchbay p = closer.track(Proxy.start(server("dead", deadPort()) + server("good", good.port())
