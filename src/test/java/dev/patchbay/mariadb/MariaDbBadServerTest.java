@@ -101,17 +101,8 @@ class MariaDbBadServerTest {
 
     @Test
     void connectTimeoutRetriesThenFails() throws Exception {
-        // A listening socket whose accept queue is full drops further SYNs: connects hang.
-        java.net.ServerSocket full = closer.track(new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
-        for (int i = 0; i < 3; i++) {
-            Socket f = closer.track(new Socket());
-            try {
-                f.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), full.getLocalPort()), 200);
-            } catch (IOException e) {
-                // queue already full
-            }
-        }
-        Patchbay p = start(full.getLocalPort(), "connect_timeout=200ms\nretries=2\n");
+        int hanging = Proxy.hangingPort(closer);
+        Patchbay p = start(hanging, "connect_timeout=200ms\nretries=2\n");
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", "")).isInstanceOf(SQLException.class);
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(550)); // 3 x 200 ms

@@ -16,9 +16,7 @@ import dev.patchbay.testing.LogCapture;
 import dev.patchbay.testing.Proxy;
 import dev.patchbay.testing.TestBackend;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,19 +87,8 @@ class TcpPolicyTest {
 
     @Test
     void connectTimeoutRetriesThenFails() throws Exception {
-        // A listening socket whose accept queue is full drops further SYNs: connects hang.
-        ServerSocket full = closer.track(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-        List<Socket> fillers = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            Socket f = new Socket();
-            try {
-                f.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort()), 200);
-            } catch (IOException e) {
-                // queue already full
-            }
-            fillers.add(closer.track(f));
-        }
-        Patchbay p = closer.track(Proxy.start(server("s1", full.getLocalPort())
+        int hanging = Proxy.hangingPort(closer);
+        Patchbay p = closer.track(Proxy.start(server("s1", hanging)
                 + "[svc]\ntype=service\nservers=s1\nconnect_timeout=200ms\nretries=2\n\n" + listener()));
         long t0 = System.nanoTime();
         try (Socket s = connect(p, "l1")) {
@@ -117,16 +104,8 @@ class TcpPolicyTest {
 
     @Test
     void clientResetDuringTheConnectEndsTheSessionWithoutBlamingTheServer() throws Exception {
-        ServerSocket full = closer.track(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-        for (int i = 0; i < 3; i++) {
-            Socket f = closer.track(new Socket());
-            try {
-                f.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort()), 200);
-            } catch (IOException e) {
-                // queue already full
-            }
-        }
-        Patchbay p = closer.track(Proxy.start(server("s1", full.getLocalPort())
+        int hanging = Proxy.hangingPort(closer);
+        Patchbay p = closer.track(Proxy.start(server("s1", hanging)
                 + "[svc]\ntype=service\nservers=s1\nconnect_timeout=10s\n\n" + listener()));
         Socket s = connect(p, "l1");
         await().until(() -> p.sessions().size() == 1
@@ -141,17 +120,9 @@ class TcpPolicyTest {
 
     @Test
     void timedOutConnectIsRedispatchedWithTheBytesSentMeanwhile() throws Exception {
-        ServerSocket full = closer.track(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-        for (int i = 0; i < 3; i++) {
-            Socket f = closer.track(new Socket());
-            try {
-                f.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort()), 200);
-            } catch (IOException e) {
-                // queue already full
-            }
-        }
+        int hanging = Proxy.hangingPort(closer);
         TestBackend good = closer.track(TestBackend.start("good", TestBackend.Mode.ECHO));
-        Patchbay p = closer.track(Proxy.start(server("hang", full.getLocalPort()) + server("good", good.port())
+        Patchbay p = closer.track(Proxy.start(server("hang", hanging) + server("good", good.port())
                 + "[svc]\ntype=service\nrouter=first\nservers=hang,good\nconnect_timeout=300ms\nretries=1\n\n"
                 + listener()));
         byte[] early = random(100_000, 7);

@@ -31,6 +31,23 @@ public final class Proxy {
         }
     }
 
+    /**
+     * A loopback port where connects hang: its listening socket's accept queue is full, so the kernel drops
+     * further SYNs. The socket and its queue fillers are closed by {@code closer}.
+     */
+    public static int hangingPort(Closer closer) throws IOException {
+        java.net.ServerSocket full = closer.track(new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
+        for (int i = 0; i < 3; i++) {
+            Socket f = closer.track(new Socket());
+            try {
+                f.connect(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), full.getLocalPort()), 200);
+            } catch (IOException e) {
+                // queue already full
+            }
+        }
+        return full.getLocalPort();
+    }
+
     public static Socket connect(Patchbay p, String listener) throws IOException {
         InetSocketAddress a = p.listenerAddress(listener);
         Socket s = new Socket();
