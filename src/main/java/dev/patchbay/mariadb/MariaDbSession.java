@@ -1598,8 +1598,11 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         }
         if (login != null && heldServer != null) {
             Server s = heldServer;
-            login = null;
-            backendChannel = null;
+            Channel ch = backendChannel;
+            backendAbandoned(ch);
+            // Half-closure is on: a server's FIN only shut the channel's input. Left open, the socket would
+            // leak and the session would wait for its close forever.
+            ch.close();
             onConnectFailed(s, currentAttempt(), new IOException(why));
             return;
         }

@@ -145,6 +145,41 @@ class MariaDbBadServerTest {
     }
 
     @Test
+    void serverClosingDuringTheLoginIsAConnectFailureRetried() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        int port = FakeServer.start(closer, s -> {
+            accepted.incrementAndGet();
+            s.close();
+        });
+        Patchbay p = start(port, "retries=2\n");
+        assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", "")).isInstanceOf(SQLException.class);
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
+        Thread.sleep(300);
+        assertThat(accepted.get()).isEqualTo(3);
+        assertThat(p.servers().get("s").connectFailures()).isEqualTo(3);
+        assertThat(p.servers().get("s").connections()).isZero();
+    }
+
+    @Test
+    void malformedHandshakeIsTheServersErrorNotRetried() throws Exception {
+        // Unlike a login that never completes (connect_timeout, retried), a server that answers wrongly is
+        // not tried again: the client gets the error, as it would get the server's own ERR.
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        int port = FakeServer.start(closer, s -> {
+            accepted.incrementAndGet();
+            serve(s, Mode.TRUNCATED_HANDSHAKE);
+        });
+        Patchbay p = start(port, "retries=2\n");
+        assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", ""))
+                .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getMessage()).contains("bad packet from server s"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
+        Thread.sleep(300);
+        assertThat(accepted.get()).isEqualTo(1);
+        assertThat(p.servers().get("s").connectFailures()).isZero();
+        assertThat(p.servers().get("s").connections()).isZero();
+    }
+
+    @Test
     void malformedResultEndsOnlyThatSession() throws Exception {
         Patchbay bad = start(fakeServer(Mode.BAD_RESULT));
         Patchbay good = start(fakeServer(Mode.GOOD));
