@@ -262,7 +262,10 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         }
     }
 
-    /** A backend channel given up by the connect timer (it is closed right after). */
+    /**
+     * A backend channel given up before the session was established: timed out, or gone during a login
+     * (it is closed right after).
+     */
     protected void backendAbandoned(Channel ch) {
     }
 

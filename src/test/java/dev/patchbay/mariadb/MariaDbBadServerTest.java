@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -39,8 +40,29 @@ class MariaDbBadServerTest {
     final Closer closer = new Closer();
 
     /** A fake server: a handshake, OK to any login, then per mode. */
+    /** Connections the fake servers of this test accepted. */
+    private final AtomicInteger accepted = new AtomicInteger();
+
     private int fakeServer(Mode mode) throws IOException {
-        return FakeServer.start(closer, s -> serve(s, mode));
+        return fakeServer(s -> serve(s, mode));
+    }
+
+    private int fakeServer(FakeServer.Handler handler) throws IOException {
+        return FakeServer.start(closer, s -> {
+            accepted.incrementAndGet();
+            handler.serve(s);
+        });
+    }
+
+    /**
+     * The failed login's session is gone, and a moment later (nothing retried late) the server counts
+     * {@code failures} connect failures and no connection.
+     */
+    private static void assertEndedWithConnectFailures(Patchbay p, int failures) throws InterruptedException {
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
+        Thread.sleep(300);
+        assertThat(p.servers().get("s").connectFailures()).isEqualTo(failures);
+        assertThat(p.servers().get("s").connections()).isZero();
     }
 
     private static void serve(Socket s, Mode mode) throws IOException {
@@ -106,20 +128,15 @@ class MariaDbBadServerTest {
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", "")).isInstanceOf(SQLException.class);
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(550)); // 3 x 200 ms
-        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
         // One failure per attempt, and no connect left behind: a timed-out attempt is not retried twice.
-        Thread.sleep(500);
-        assertThat(p.servers().get("s").connectFailures()).isEqualTo(3);
-        assertThat(p.servers().get("s").connections()).isZero();
+        assertEndedWithConnectFailures(p, 3);
     }
 
     @Test
     void silentServerTimesOutEachLoginOnceAndClosesIt() throws Exception {
         // The TCP connect succeeds, the server never sends its handshake: connect_timeout covers the login.
-        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger closedByPatchbay = new java.util.concurrent.atomic.AtomicInteger();
-        int port = FakeServer.start(closer, s -> {
-            accepted.incrementAndGet();
+        AtomicInteger closedByPatchbay = new AtomicInteger();
+        int port = fakeServer(s -> {
             try (s) {
                 while (s.getInputStream().read() >= 0) {
                     // Patchbay sends nothing before the handshake; wait for its close
@@ -129,11 +146,9 @@ class MariaDbBadServerTest {
         });
         Patchbay p = start(port, "connect_timeout=200ms\nretries=2\n");
         assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", "")).isInstanceOf(SQLException.class);
-        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0 && closedByPatchbay.get() == 3);
-        Thread.sleep(500);
+        await().atMost(Duration.ofSeconds(5)).until(() -> closedByPatchbay.get() == 3);
+        assertEndedWithConnectFailures(p, 3);
         assertThat(accepted.get()).isEqualTo(3);
-        assertThat(p.servers().get("s").connectFailures()).isEqualTo(3);
-        assertThat(p.servers().get("s").connections()).isZero();
     }
 
     @Test
@@ -146,37 +161,21 @@ class MariaDbBadServerTest {
 
     @Test
     void serverClosingDuringTheLoginIsAConnectFailureRetried() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
-        int port = FakeServer.start(closer, s -> {
-            accepted.incrementAndGet();
-            s.close();
-        });
-        Patchbay p = start(port, "retries=2\n");
+        Patchbay p = start(fakeServer(Socket::close), "retries=2\n");
         assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", "")).isInstanceOf(SQLException.class);
-        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
-        Thread.sleep(300);
+        assertEndedWithConnectFailures(p, 3);
         assertThat(accepted.get()).isEqualTo(3);
-        assertThat(p.servers().get("s").connectFailures()).isEqualTo(3);
-        assertThat(p.servers().get("s").connections()).isZero();
     }
 
     @Test
     void malformedHandshakeIsTheServersErrorNotRetried() throws Exception {
         // Unlike a login that never completes (connect_timeout, retried), a server that answers wrongly is
         // not tried again: the client gets the error, as it would get the server's own ERR.
-        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
-        int port = FakeServer.start(closer, s -> {
-            accepted.incrementAndGet();
-            serve(s, Mode.TRUNCATED_HANDSHAKE);
-        });
-        Patchbay p = start(port, "retries=2\n");
+        Patchbay p = start(fakeServer(Mode.TRUNCATED_HANDSHAKE), "retries=2\n");
         assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", ""))
                 .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getMessage()).contains("bad packet from server s"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
-        Thread.sleep(300);
+        assertEndedWithConnectFailures(p, 0);
         assertThat(accepted.get()).isEqualTo(1);
-        assertThat(p.servers().get("s").connectFailures()).isZero();
-        assertThat(p.servers().get("s").connections()).isZero();
     }
 
     @Test
