@@ -1,5 +1,6 @@
 package dev.patchbay.net;
 
+import io.netty.channel.Channel;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
@@ -7,10 +8,12 @@ import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,11 +46,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A failed {@code epoll_ctl} at the flush is logged and closes the channel, as Netty does when the call
  * fails at once.
+ *
+ * <p><b>The peer's FIN, known early.</b> An event that carries EPOLLRDHUP is handled by reading to the end of the
+ * stream: Netty delivers the bytes (read complete), then reads the end. While such an event is handled,
+ * {@link #endOfStreamFollows(Channel)} says so, which lets a relay send the bytes and the FIN it will relay in
+ * one segment.
  */
 final class EpollRegistrationFix implements IoHandler {
     private static final Logger log = LoggerFactory.getLogger(EpollRegistrationFix.class);
     private static final int NONE = EpollIoOps.NONE.value();
     private static final int ET_ONLY = EpollIoOps.EPOLLET.value();
+
+    /** The channel (as Netty's handle) whose event, being handled on this thread, carries the peer's FIN. */
+    private static final FastThreadLocal<EpollIoHandle> FIN_IN_EVENT = new FastThreadLocal<>();
 
     private final IoHandler delegate;
     private final ThreadAwareExecutor executor;
@@ -71,6 +82,14 @@ final class EpollRegistrationFix implements IoHandler {
                 return factory.isChangingThreadSupported();
             }
         };
+    }
+
+    /**
+     * Whether {@code ch}'s event being handled now (on its loop) carries its peer's FIN: what it reads in this
+     * event is the last of its input, and the end of the stream is read before the event is done.
+     */
+    static boolean endOfStreamFollows(Channel ch) {
+        return FIN_IN_EVENT.get() == ch.unsafe();
     }
 
     static IoHandlerFactory epoll() {
@@ -219,7 +238,16 @@ final class EpollRegistrationFix implements IoHandler {
 
         @Override
         public void handle(IoRegistration registration, IoEvent ioEvent) {
-            channel.handle(registration, ioEvent);
+            if (!(ioEvent instanceof EpollIoEvent e) || !e.ops().contains(EpollIoOps.EPOLLRDHUP)) {
+                channel.handle(registration, ioEvent);
+                return;
+            }
+            FIN_IN_EVENT.set(channel);
+            try {
+                channel.handle(registration, ioEvent);
+            } finally {
+                FIN_IN_EVENT.set(null);
+            }
         }
 
         @Override

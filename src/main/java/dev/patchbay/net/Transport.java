@@ -209,6 +209,14 @@ public record Transport(
         return connected;
     }
 
+    /**
+     * Whether what {@code src} delivers in the event being handled is the last of its input (its peer's FIN came
+     * with it, and the end of the stream is read before the event is done). Known on epoll only; false elsewhere.
+     */
+    public static boolean endOfStreamFollows(Channel src) {
+        return src instanceof EpollSocketChannel && EpollRegistrationFix.endOfStreamFollows(src);
+    }
+
     public MultiThreadIoEventLoopGroup newGroup(int threads, String threadName) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true), ioHandlerFactory);
     }
