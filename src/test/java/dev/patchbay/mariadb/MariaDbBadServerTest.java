@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.patchbay.Patchbay;
 import dev.patchbay.core.Session;
+import dev.patchbay.core.SessionState;
 import dev.patchbay.core.Termination;
 import dev.patchbay.mariadb.protocol.Capabilities;
 import dev.patchbay.mariadb.protocol.InitialHandshake;
@@ -25,6 +26,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -149,6 +153,37 @@ class MariaDbBadServerTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> closedByPatchbay.get() == 3);
         assertEndedWithConnectFailures(p, 3);
         assertThat(accepted.get()).isEqualTo(3);
+    }
+
+    @Test
+    void clientLeavingDuringTheServerLoginEndsItWithoutBlamingTheServer() throws Exception {
+        // The server never sends its handshake; the client gives up first (its socket timeout) and closes.
+        AtomicInteger closedByPatchbay = new AtomicInteger();
+        int port = fakeServer(s -> {
+            try (s) {
+                while (s.getInputStream().read() >= 0) {
+                    // wait for Patchbay's close
+                }
+                closedByPatchbay.incrementAndGet();
+            }
+        });
+        Patchbay p = start(port, "connect_timeout=30s\nretries=2\n");
+        CompletableFuture<Connection> login = CompletableFuture.supplyAsync(() -> {
+            try {
+                return MariaDbFixture.connect(p, "u", "pw", "", "connectTimeout=300&socketTimeout=300");
+            } catch (SQLException e) {
+                throw new CompletionException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> accepted.get() == 1);
+        Session s = p.sessions().snapshot().get(0);
+        assertThatThrownBy(() -> login.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(SQLException.class);
+        await().atMost(Duration.ofSeconds(5)).until(() -> s.state() instanceof SessionState.Closed);
+        assertThat(s.termination().cause()).isEqualTo(Termination.Cause.CLIENT_CLOSE);
+        // The login in progress is abandoned: its connection closed, not retried, not the server's failure.
+        await().atMost(Duration.ofSeconds(5)).until(() -> closedByPatchbay.get() == 1);
+        assertEndedWithConnectFailures(p, 0);
+        assertThat(accepted.get()).isEqualTo(1);
     }
 
     @Test
