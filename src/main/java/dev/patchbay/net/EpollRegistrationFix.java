@@ -86,7 +86,8 @@ final class EpollRegistrationFix implements IoHandler {
 
     /**
      * Whether {@code ch}'s event being handled now (on its loop) carries its peer's FIN: what it reads in this
-     * event is the last of its input, and the end of the stream is read before the event is done.
+     * event is the last of its input, and the end of the stream is read before the event is done (or, past
+     * Netty's reads-per-event limit, by a task Netty queues on the same loop for the rest).
      */
     static boolean endOfStreamFollows(Channel ch) {
         return FIN_IN_EVENT.get() == ch.unsafe();
