@@ -62,6 +62,18 @@ class MariaDbBadServerTest {
      * The failed login's session is gone, and a moment later (nothing retried late) the server counts
      * {@code failures} connect failures and no connection.
      */
+    /** A server that accepts and never sends its handshake; counts the connections Patchbay closes. */
+    private int silentServer(AtomicInteger closedByPatchbay) throws IOException {
+        return fakeServer(s -> {
+            try (s) {
+                while (s.getInputStream().read() >= 0) {
+                    // Patchbay sends nothing before the handshake; wait for its close
+                }
+                closedByPatchbay.incrementAndGet();
+            }
+        });
+    }
+
     private static void assertEndedWithConnectFailures(Patchbay p, int failures) throws InterruptedException {
         await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
         Thread.sleep(300);
@@ -140,14 +152,7 @@ class MariaDbBadServerTest {
     void silentServerTimesOutEachLoginOnceAndClosesIt() throws Exception {
         // The TCP connect succeeds, the server never sends its handshake: connect_timeout covers the login.
         AtomicInteger closedByPatchbay = new AtomicInteger();
-        int port = fakeServer(s -> {
-            try (s) {
-                while (s.getInputStream().read() >= 0) {
-                    // Patchbay sends nothing before the handshake; wait for its close
-                }
-                closedByPatchbay.incrementAndGet();
-            }
-        });
+        int port = silentServer(closedByPatchbay);
         Patchbay p = start(port, "connect_timeout=200ms\nretries=2\n");
         assertThatThrownBy(() -> MariaDbFixture.connect(p, "u", "pw", "", "")).isInstanceOf(SQLException.class);
         await().atMost(Duration.ofSeconds(5)).until(() -> closedByPatchbay.get() == 3);
@@ -159,14 +164,7 @@ class MariaDbBadServerTest {
     void clientLeavingDuringTheServerLoginEndsItWithoutBlamingTheServer() throws Exception {
         // The server never sends its handshake; the client gives up first (its socket timeout) and closes.
         AtomicInteger closedByPatchbay = new AtomicInteger();
-        int port = fakeServer(s -> {
-            try (s) {
-                while (s.getInputStream().read() >= 0) {
-                    // wait for Patchbay's close
-                }
-                closedByPatchbay.incrementAndGet();
-            }
-        });
+        int port = silentServer(closedByPatchbay);
         Patchbay p = start(port, "connect_timeout=30s\nretries=2\n");
         CompletableFuture<Connection> login = CompletableFuture.supplyAsync(() -> {
             try {
