@@ -413,8 +413,8 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
      */
     private void connectTimedOut() {
         Server s = heldServer;
-        var timeout = new io.netty.channel.ConnectTimeoutException("connection timed out after "
-                + TimeUnit.NANOSECONDS.toMillis(session.serviceSettings().connectTimeoutNanos()) + " ms: " + s.address());
+        Throwable timeout = Transport.connectTimeout(
+                TimeUnit.NANOSECONDS.toMillis(session.serviceSettings().connectTimeoutNanos()), s.address());
         ChannelPromise inFlight = pendingConnect;
         if (inFlight != null && inFlight.tryFailure(timeout)) {
             return;

@@ -192,9 +192,8 @@ public record Transport(
             if (reg.isSuccess()) {
                 ch.connect(remote, connected);
                 if (connectTimeoutNanos > 0 && !connected.isDone()) {
-                    // Netty's own wording, which the termination causes and logs show.
-                    Future<?> timeout = loop.schedule(() -> connected.tryFailure(new ConnectTimeoutException(
-                            "connection timed out after " + timeoutMs + " ms: " + remote)), timeoutMs, TimeUnit.MILLISECONDS);
+                    Future<?> timeout = loop.schedule(() -> connected.tryFailure(connectTimeout(timeoutMs, remote)),
+                            timeoutMs, TimeUnit.MILLISECONDS);
                     connected.addListener(f -> timeout.cancel(false));
                 }
             } else {
@@ -207,6 +206,11 @@ public record Transport(
             }
         });
         return connected;
+    }
+
+    /** A connect that did not complete within {@code timeoutMs}: Netty's own wording, which causes and logs show. */
+    public static ConnectTimeoutException connectTimeout(long timeoutMs, InetSocketAddress remote) {
+        return new ConnectTimeoutException("connection timed out after " + timeoutMs + " ms: " + remote);
     }
 
     /**

@@ -11,6 +11,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -49,11 +50,29 @@ class FinWithLastBytesTest {
         return g;
     }
 
-    /** Writes {@code text} and a FIN in one segment: corked, the FIN is added to the unsent bytes. */
-    private static void sendWithFin(Channel ch, String text) {
-        ((EpollSocketChannel) ch).config().setTcpCork(true);
-        ch.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII))
-                .addListener(f -> ((EpollSocketChannel) ch).shutdownOutput());
+    /**
+     * Sends {@code text} and a FIN in one segment as soon as its channel is active (corked, the FIN is added to
+     * the unsent bytes), and discards what it reads. One instance serves every channel of a bootstrap.
+     */
+    @ChannelHandler.Sharable
+    private static final class SendsWithFin extends ChannelInboundHandlerAdapter {
+        private final String text;
+
+        SendsWithFin(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            EpollSocketChannel ch = (EpollSocketChannel) ctx.channel();
+            ch.config().setTcpCork(true);
+            ch.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII)).addListener(f -> ch.shutdownOutput());
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
     }
 
     /** Reads the first bytes (blocking), then looks for the end of the stream without waiting. */
@@ -76,22 +95,8 @@ class FinWithLastBytesTest {
     void serverBytesAndFinReachTheClientInOneSegment() throws Exception {
         // A server that answers each connection with its last bytes and FIN in one segment, then waits for the close.
         Channel backend = new ServerBootstrap().group(group()).channel(EpollServerSocketChannel.class)
-                .childHandler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public boolean isSharable() {
-                        return true;
-                    }
-
-                    @Override
-                    public void channelActive(ChannelHandlerContext ctx) {
-                        sendWithFin(ctx.channel(), "goodbye");
-                    }
-
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        ReferenceCountUtil.release(msg);
-                    }
-                }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+                .childHandler(new SendsWithFin("goodbye"))
+                .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
         Patchbay p = proxyTo(((InetSocketAddress) backend.localAddress()).getPort());
         for (int i = 0; i < SESSIONS; i++) {
             try (SocketChannel client = SocketChannel.open(p.listenerAddress("l1"))) {
@@ -107,17 +112,7 @@ class FinWithLastBytesTest {
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
         Patchbay p = proxyTo(((InetSocketAddress) backend.getLocalAddress()).getPort());
         Bootstrap clients = new Bootstrap().group(group()).channel(EpollSocketChannel.class)
-                .handler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public boolean isSharable() {
-                        return true;
-                    }
-
-                    @Override
-                    public void channelActive(ChannelHandlerContext ctx) {
-                        sendWithFin(ctx.channel(), "request");
-                    }
-                });
+                .handler(new SendsWithFin("request"));
         for (int i = 0; i < SESSIONS; i++) {
             CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
                 try (SocketChannel accepted = backend.accept()) {
