@@ -36,6 +36,7 @@ class MariaDbDiagnosticsTest {
         MariaDbFixture.createUser(db, "diag_app", "%", "diag-pw", "diag_db");
         dir = Files.createTempDirectory("patchbay-diag");
         String ini = MariaDbFixture.withRestApi(MariaDbFixture.config(db, "retain_last_statements=3\n", ""), dir)
+                .replace("[patchbay]\n", "[patchbay]\nretain_last_statements=2\n")
                 + "[cli]\ntype=stats_socket\naddress=127.0.0.1\nport=0\nlevel=admin\n";
         proxy = Proxy.start(ini);
     }
@@ -63,6 +64,15 @@ class MariaDbDiagnosticsTest {
             InputStream in = s.getInputStream();
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    /** {@code maxctrl list queries} refuses to run unless {@code /v1/maxscale} shows a value above 0. */
+    @Test
+    void retainLastStatementsShowsTheConfiguredValues() throws Exception {
+        assertThat(get("/v1/maxscale").path("data").path("attributes").path("parameters")
+                .path("retain_last_statements").asInt()).isEqualTo(2);
+        assertThat(get("/v1/services/svc").path("data").path("attributes").path("parameters")
+                .path("retain_last_statements").asInt()).isEqualTo(3);
     }
 
     @Test

@@ -105,6 +105,9 @@ final class Dispatcher {
         if (r.isWrite()) {
             checkIfMatch(r);
         }
+        // As MaxScale: a body, if present, must be JSON, also on routes that do not read it (a DELETE or a
+        // restart with a broken body is refused before it acts).
+        r.json();
         try {
             return m.route().handler().handle(r);
         } catch (ApiException e) {

@@ -1,9 +1,14 @@
 package dev.patchbay.admin.rest;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.util.DefaultIndenter;
 import tools.jackson.core.util.DefaultPrettyPrinter;
 import tools.jackson.core.util.Separators;
@@ -69,11 +74,39 @@ final class Json {
 
     /** Parses a request body; throws {@link ApiException} 400 with MaxScale's message when it is not JSON. */
     static JsonNode parse(byte[] body) {
+        String text;
         try {
-            return MAPPER.readTree(body);
-        } catch (JacksonException e) {
-            throw ApiException.badRequest("Invalid JSON in request: " + e.getOriginalMessage());
+            // JSON over HTTP is UTF-8 (RFC 8259); Jackson would otherwise guess UTF-16 or UTF-32 from the first bytes.
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw ApiException.badRequest("Invalid JSON in request: the body is not UTF-8");
         }
+        try {
+            return MAPPER.readTree(text);
+        } catch (JacksonException e) {
+            throw ApiException.badRequest("Invalid JSON in request: " + parserMessage(e));
+        }
+    }
+
+    /**
+     * The parser's message for a client: without Jackson's source excerpts and the names of its settings,
+     * with the line and column where parsing stopped.
+     */
+    static String parserMessage(JacksonException e) {
+        String m = e.getOriginalMessage()
+                .replaceAll("\\s*\\(start marker at \\[Source:[^\\]]*\\]\\)", "")
+                .replaceAll("\\s*\\[Source:[^\\]]*\\]", "")
+                .replaceAll(",? from `[^`]*`", "")
+                .replaceAll("\\s+", " ")
+                .trim();
+        TokenStreamLocation at = e.getLocation();
+        if (at != null && at.getLineNr() > 0) {
+            m += " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+        }
+        return m;
     }
 
     /** {@code {"errors":[{"detail":"a"},{"detail":"b"}]}}, de-duplicated, in order. */

@@ -171,7 +171,9 @@ final class ObjectsResource {
         p.put("when_full", st.whenFull().name().toLowerCase(Locale.ROOT));
         p.put("splice", st.splice());
         p.put("on_server_down", st.onServerDown().name().toLowerCase(Locale.ROOT));
-        p.put("retain_last_statements", 0);
+        MariaDbService mariadb = pb().mariaDbServiceOf(s.name());
+        p.put("retain_last_statements", mariadb != null ? mariadb.retainLastStatements()
+                : pb().config().global().retainLastStatements());
         p.put("session_trace", api.settings().sessionTrace());
         ArrayNode listeners = a.putArray("listeners");
         List<String> listenerIds = new ArrayList<>();
@@ -528,7 +530,7 @@ final class ObjectsResource {
         p.put("threads", threadCount());
         p.put("log_level", g.logLevel());
         p.put("session_trace", s.sessionTrace());
-        p.put("retain_last_statements", 0);
+        p.put("retain_last_statements", g.retainLastStatements());
         p.put("skip_name_resolve", s.skipNameResolve());
         p.put("passive", false);
         return ApiResponse.ok(Query.parse(r, false).single(o, base + "maxscale/"));

@@ -11,15 +11,19 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.File;
@@ -288,14 +292,29 @@ public final class RestApi implements AutoCloseable {
     /** The body limit: 413 with an error body, then the connection is closed. */
     private static final class BodyLimit extends HttpObjectAggregator {
         BodyLimit(int max) {
-            super(max);
+            // closeOnExpectationFailed: a refused "Expect: 100-continue" closes the connection, as an oversized body does.
+            super(max, true);
+        }
+
+        private FullHttpResponse tooLarge() {
+            return Rest.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "Request body larger than the limit of " + maxContentLength() + " bytes", true);
         }
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            ctx.writeAndFlush(Rest.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    "Request body larger than the limit of " + maxContentLength() + " bytes", true))
-                    .addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        /** Netty refuses an announced oversized body with a bare 413; this one has the JSON error body. */
+        @Override
+        protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+            Object answer = super.newContinueResponse(start, maxContentLength, pipeline);
+            if (answer instanceof HttpResponse r && r.status().code() == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code()) {
+                ReferenceCountUtil.release(answer);
+                return tooLarge();
+            }
+            return answer;
         }
     }
 }

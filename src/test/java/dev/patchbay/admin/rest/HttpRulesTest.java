@@ -179,6 +179,13 @@ class HttpRulesTest {
                 + "1000\r\n" + "b".repeat(4096) + "\r\n0\r\n\r\n");
         assertThat(Raw.status(chunked)).isEqualTo(413);
         assertThat(rig.get("/v1/sessions").statusCode()).isEqualTo(200);
+        // Announced with "Expect: 100-continue" (curl's way for large bodies): refused before it is sent, same body.
+        String expect = Raw.exchange(rig.port(), "PATCH /v1/sessions/" + s.id() + " HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                + RestRig.ADMIN + "\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n"
+                + "Expect: 100-continue\r\n\r\n");
+        assertThat(Raw.status(expect)).isEqualTo(413);
+        assertThat(expect).contains("Request body larger than the limit of 4096 bytes").contains("X-Frame-Options");
+        assertThat(rig.get("/v1/sessions").statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -113,6 +113,13 @@ final class RestRig implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** {@code body} as it is, for bodies that are not text; as the default admin. */
+    HttpResponse<String> sendBytes(String method, String path, byte[] body) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20))
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)).header("Authorization", ADMIN).build();
+        return http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
     HttpResponse<String> get(String path, String... headers) throws Exception {
         return send("GET", path, null, headers);
     }

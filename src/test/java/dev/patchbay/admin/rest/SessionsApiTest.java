@@ -225,6 +225,33 @@ class SessionsApiTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     }
 
+    /** As MaxScale: a body, if present, must be JSON, on every route; a refused request does nothing. */
+    @Test
+    void aBrokenBodyIsRefusedBeforeAKillOrRestartActs() throws Exception {
+        Session s = rig.openSession();
+        for (String[] req : new String[][] {{"DELETE", "/v1/sessions/" + s.id()},
+                {"POST", "/v1/sessions/" + s.id() + "/restart"}, {"POST", "/v1/sessions/restart"}}) {
+            HttpResponse<String> r = rig.send(req[0], req[1], "{bad");
+            assertThat(r.statusCode()).as(req[0] + " " + req[1]).isEqualTo(400);
+            assertThat(RestRig.detail(r)).startsWith("Invalid JSON in request: Unexpected character ('b'")
+                    .endsWith("(line 1, column 2)");
+        }
+        assertThat(s.state().isLive()).isTrue();
+        RestRig.echo(rig.socketOf(s), "untouched by the refused requests");
+        Awaitility.await("no restart was made").during(700, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                .until(() -> s.control().restarts() == 0);
+        // The parser's message without Jackson's source excerpts or setting names.
+        String detail = RestRig.detail(rig.send("PATCH", "/v1/sessions/" + s.id(), "{\"data\":{"));
+        assertThat(detail).startsWith("Invalid JSON in request: Unexpected end-of-input")
+                .doesNotContain("Source", "`", "REDACTED");
+        detail = RestRig.detail(rig.send("PATCH", "/v1/sessions/" + s.id(), "[".repeat(2000)));
+        assertThat(detail).contains("nesting depth").doesNotContain("`", "StreamReadConstraints");
+        // Bytes that are not UTF-8 (here UTF-16's byte-order mark) are not guessed at.
+        HttpResponse<String> r = rig.sendBytes("PATCH", "/v1/sessions/" + s.id(), new byte[] {(byte) 0xff, (byte) 0xfe, '{', '}'});
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(RestRig.detail(r)).isEqualTo("Invalid JSON in request: the body is not UTF-8");
+    }
+
     @Test
     void deleteKillsAtOnceAndAnswersAfterTheSessionIsClosed() throws Exception {
         Session s = rig.openSession();
