@@ -531,8 +531,22 @@ public final class Session {
      * session has left the registry, so admin commands can answer after the fact, not before.
      */
     public CompletableFuture<Termination> kill(Termination why) {
+        return kill(why, null);
+    }
+
+    /**
+     * {@link #kill(Termination)} telling the client {@code reason} where the protocol can (MariaDB mode:
+     * ERR 1927 {@code Connection was killed: reason}, as a ttl kill does); null: no reason given.
+     */
+    public CompletableFuture<Termination> kill(Termination why, String reason) {
         killRequest = why;
-        execute(() -> io.terminate(why));
+        execute(() -> {
+            if (why.cause() == Termination.Cause.KILLED && io instanceof LiveSession live) {
+                live.kill(why, reason);
+            } else {
+                io.terminate(why);
+            }
+        });
         return closed;
     }
 

@@ -66,6 +66,31 @@ class MariaDbDiagnosticsTest {
         }
     }
 
+    /** An immediate kill tells a client waiting for an answer why, as a ttl kill does (ERR 1927). */
+    @Test
+    void aRestKillDuringAQueryAnswersItWithError1927AndTheReason() throws Exception {
+        try (Connection c = MariaDbFixture.connect(proxy, "diag_app", "diag-pw", "diag_db", "")) {
+            long id = c.unwrap(org.mariadb.jdbc.Connection.class).getThreadId();
+            dev.patchbay.core.Session s = proxy.sessions().get(id);
+            java.util.concurrent.atomic.AtomicReference<Throwable> got = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread t = new Thread(() -> {
+                try (Statement st = c.createStatement()) {
+                    st.executeQuery("SELECT SLEEP(5)");
+                } catch (Throwable e) {
+                    got.set(e);
+                }
+            });
+            t.start();
+            await().atMost(Duration.ofSeconds(5)).until(() -> ((MariaDbDetails) s.protocolDetails()).awaitingResponse());
+            assertThat(MariaDbFixture.rest(proxy, "DELETE", "/v1/sessions/" + id).statusCode()).isEqualTo(200);
+            t.join(10_000);
+            assertThat(got.get()).isInstanceOf(java.sql.SQLException.class);
+            java.sql.SQLException e = (java.sql.SQLException) got.get();
+            assertThat(e.getErrorCode()).isEqualTo(1927);
+            assertThat(e.getMessage()).contains("Connection was killed: Killed by admin via the REST API");
+        }
+    }
+
     /** {@code maxctrl list queries} refuses to run unless {@code /v1/maxscale} shows a value above 0. */
     @Test
     void retainLastStatementsShowsTheConfiguredValues() throws Exception {

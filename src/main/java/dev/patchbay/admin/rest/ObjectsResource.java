@@ -395,7 +395,8 @@ final class ObjectsResource {
                 }
             }
             Termination t = Termination.killedBy(Termination.AdminInterface.REST_API, r.principal.user());
-            List<CompletableFuture<Termination>> closing = hit.stream().map(ses -> ses.kill(t)).toList();
+            String reason = "Killed by " + r.principal.user() + " via the REST API: server " + s.name() + " put in maintenance";
+            List<CompletableFuture<Termination>> closing = hit.stream().map(ses -> ses.kill(t, reason)).toList();
             return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
                     .completeOnTimeout(null, SessionsResource.KILL_WAIT_SECONDS, TimeUnit.SECONDS)
                     .thenApply(v -> ApiResponse.empty(204));

@@ -420,7 +420,7 @@ final class SessionsResource {
         Termination t = Termination.killedBy(Termination.AdminInterface.REST_API, who);
         List<CompletableFuture<Termination>> closing = new ArrayList<>(sessions.size());
         for (Session s : sessions) {
-            closing.add(s.kill(t));
+            closing.add(s.kill(t, "Killed by " + who + " via the REST API"));
         }
         return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
                 .orTimeout(KILL_WAIT_SECONDS, TimeUnit.SECONDS)

@@ -139,7 +139,7 @@ final class Shutdown {
             if (s == cli.session()) {
                 self = true;
             } else {
-                closing.add(s.kill(why));
+                closing.add(s.kill(why, "Killed by the runtime API (" + cli.who() + ")"));
             }
         }
         AdminLog.action(cli, command + ": killing " + describe(targets));
