@@ -11,6 +11,13 @@ import org.slf4j.LoggerFactory;
 
 /** Applies {@code [patchbay]} log_level, log_file and access_log to Logback. */
 final class LoggingSetup {
+    /**
+     * The operational log line; a line logged in a session's context carries its id as MaxScale's do,
+     * {@code (5) }, so that per-session output can be told apart. The same as logback.xml's console pattern.
+     */
+    static final String LINE_PATTERN =
+            "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{0}: %replace(%X{session}){'(.+)', '($1) '}%msg%n";
+
     private LoggingSetup() {}
 
     static void apply(PatchbayConfig.Global g) {
@@ -19,7 +26,7 @@ final class LoggingSetup {
         root.setLevel(level(g.logLevel()));
         if (!g.logFile().isEmpty()) {
             Appender<ch.qos.logback.classic.spi.ILoggingEvent> file =
-                    fileAppender(ctx, "FILE", g.logFile(), "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{0}: %msg%n");
+                    fileAppender(ctx, "FILE", g.logFile(), LINE_PATTERN);
             root.detachAndStopAllAppenders();
             root.addAppender(file);
         }

@@ -377,7 +377,7 @@ final class Query {
             }
             links.put("first", base + 0);
             links.put("last", base + ((total + (pageSize - 1)) / pageSize - 1));
-            if (pageNumber > 0 && (long) pageNumber * pageSize < total) {
+            if (pageNumber > 0) { // also past the last page, as MaxScale
                 links.put("prev", base + (pageNumber - 1));
             }
         }

@@ -382,6 +382,9 @@ class SessionsApiTest {
         assertThat(page.path("links").path("first").asString()).isEqualTo(base + "0");
         assertThat(page.path("links").path("prev").asString()).isEqualTo(base + "0");
         assertThat(page.path("links").path("last").asString()).isEqualTo(base + ((total + 1) / 2 - 1));
+        JsonNode past = rig.getJson("/v1/sessions?page[size]=2&page[number]=99");
+        assertThat(past.path("data").size()).isZero();
+        assertThat(past.path("links").path("prev").asString()).isEqualTo(base + "98");
         // Sparse fieldsets.
         JsonNode sparse = rig.getJson("/v1/sessions/" + id + "?fields[sessions]=remote,memory/total");
         JsonNode attrs = sparse.path("data").path("attributes");
