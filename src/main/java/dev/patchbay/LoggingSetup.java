@@ -6,7 +6,11 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.patchbay.config.PatchbayConfig;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /** Applies {@code [patchbay]} log_level, log_file and access_log to Logback. */
@@ -45,6 +49,27 @@ final class LoggingSetup {
                 access.setAdditive(false);
                 break;
         }
+    }
+
+    /**
+     * Reopens {@code log_file} and {@code access_log} (SIGHUP): after logrotate moved them, lines go to new
+     * files of the same names. Lines logged during the reopen may be lost.
+     */
+    static void reopenFiles() {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        List<String> reopened = new ArrayList<>();
+        for (Logger logger : List.of(ctx.getLogger(Logger.ROOT_LOGGER_NAME), ctx.getLogger("patchbay.access"))) {
+            for (Iterator<Appender<ILoggingEvent>> it = logger.iteratorForAppenders(); it.hasNext(); ) {
+                if (it.next() instanceof FileAppender<ILoggingEvent> file) {
+                    file.stop();
+                    file.start();
+                    reopened.add(file.getFile());
+                }
+            }
+        }
+        LoggerFactory.getLogger(LoggingSetup.class).info("SIGHUP: {}", reopened.isEmpty()
+                ? "no log file to reopen (logging to standard output); SIGTERM stops Patchbay"
+                : "reopened " + String.join(", ", reopened));
     }
 
     /** MaxScale's five levels on Logback's: notice is Logback's INFO, info is DEBUG, debug is TRACE. */

@@ -80,6 +80,9 @@ public final class Main implements Callable<Integer> {
         if (config == null && !demo) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Give --config FILE, or --demo for the built-in demo");
         }
+        if (config != null && config.toString().isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--config needs a file name");
+        }
         if (config != null && demo) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--config and --demo exclude each other");
         }
@@ -144,6 +147,10 @@ public final class Main implements Callable<Integer> {
             patchbay = new Patchbay(cfg).start(); // new: the transport may be one this system cannot load
         } catch (Exception e) {
             log.error("Patchbay could not start: {}", e.getMessage());
+            if (!cfg.global().logFile().isEmpty()) {
+                // The log file may be where nobody looks first: whoever started the process sees why.
+                System.err.println("Patchbay could not start: " + e.getMessage() + " (see " + cfg.global().logFile() + ")");
+            }
             if (afterStop != null) {
                 afterStop.run();
             }
@@ -183,6 +190,8 @@ public final class Main implements Callable<Integer> {
         };
         Signal.handle(new Signal("TERM"), onSignal);
         Signal.handle(new Signal("INT"), onSignal);
+        // SIGHUP (a closed terminal, logrotate's postrotate) reopens the log files instead of ending the process.
+        Signal.handle(new Signal("HUP"), sig -> LoggingSetup.reopenFiles());
         stopped.await();
         return 0;
     }

@@ -56,8 +56,19 @@ public final class ConfigLoader {
         return parse(file.toString(), text, Path.of(file + ".d"));
     }
 
+    /** Far above any real configuration; a bigger file is a mistake (a log or a device given as the config). */
+    static final long MAX_FILE_BYTES = 16 * 1024 * 1024;
+
     private static String read(Path file) throws ConfigException {
         try {
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                throw new ConfigException(List.of(file + ": cannot read: " + (Files.isDirectory(file) ? "a directory"
+                        : "not a regular file") + ", expected a configuration file"));
+            }
+            if (Files.exists(file) && Files.size(file) > MAX_FILE_BYTES) {
+                throw new ConfigException(List.of(file + ": cannot read: " + Files.size(file) + " bytes, more than a"
+                        + " configuration file can be (" + MAX_FILE_BYTES / (1024 * 1024) + " MiB)"));
+            }
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException(List.of(file + ": cannot read: no such file"));
@@ -321,6 +332,10 @@ public final class ConfigLoader {
                         positive(r, "admin_jwt_max_age", TimeUnit.DAYS.toNanos(1)),
                         r.nonEmptyString("admin_jwt_issuer", "patchbay"),
                         positive(r, "admin_rdns_timeout", TimeUnit.SECONDS.toNanos(1))));
+        writableFile(r, "log_file", g.logFile());
+        if (!g.accessLog().equals("stdout") && !g.accessLog().equals("off")) {
+            writableFile(r, "access_log", g.accessLog());
+        }
         if (g.adminSslCert().isEmpty() != g.adminSslKey().isEmpty()) {
             String missing = g.adminSslCert().isEmpty() ? "admin_ssl_cert" : "admin_ssl_key";
             String given = g.adminSslCert().isEmpty() ? "admin_ssl_key" : "admin_ssl_cert";
@@ -744,6 +759,37 @@ public final class ConfigLoader {
     }
 
     /** Each of these keys that is set names a file Patchbay can read (a PEM it loads at start). */
+    /**
+     * A file Patchbay will append to: an error now rather than a process that logs nowhere. The file, or
+     * else the nearest directory that exists above it (missing directories are created when the file is
+     * opened), must be writable by the user running the check.
+     */
+    private static void writableFile(SectionReader r, String key, String f) {
+        if (f.isEmpty()) {
+            return;
+        }
+        Path p = Path.of(f).toAbsolutePath();
+        if (Files.isDirectory(p)) {
+            r.error(key, SectionReader.quoted(f) + " is a directory, not a file");
+            return;
+        }
+        if (Files.exists(p)) {
+            if (!Files.isRegularFile(p) || !Files.isWritable(p)) {
+                r.error(key, SectionReader.quoted(f) + " is not a writable file");
+            }
+            return;
+        }
+        Path above = p.getParent();
+        while (above != null && !Files.exists(above)) {
+            above = above.getParent();
+        }
+        if (above == null || !Files.isDirectory(above)) {
+            r.error(key, "cannot create " + SectionReader.quoted(f) + ": " + above + " is not a directory");
+        } else if (!Files.isWritable(above)) {
+            r.error(key, "cannot create " + SectionReader.quoted(f) + ": the directory " + above + " is not writable");
+        }
+    }
+
     private static void readableFiles(SectionReader r, String... keys) {
         for (String k : keys) {
             String f = r.string(k, "");

@@ -21,13 +21,13 @@ public final class Durations {
         Matcher m = FORMAT.matcher(t);
         if (!m.matches()) {
             if (t.matches("\\d+")) {
-                throw new IllegalArgumentException("'" + text + "' needs a unit (ms, s, m, h or d), e.g. " + t + "s");
+                throw new IllegalArgumentException(SectionReader.quoted(text) + " needs a unit (ms, s, m, h or d), e.g. " + t + "s");
             }
-            throw new IllegalArgumentException("'" + text + "' is not a duration (e.g. 500ms, 10s, 2m, 1h)");
+            throw new IllegalArgumentException(SectionReader.quoted(text) + " is not a duration (e.g. 500ms, 10s, 2m, 1h)");
         }
         String digits = m.group(1);
         if (digits.length() > 18) {
-            throw new IllegalArgumentException("'" + text + "' is too long");
+            throw new IllegalArgumentException(SectionReader.quoted(text) + " is too long");
         }
         long n = Long.parseLong(digits);
         TimeUnit unit;
@@ -40,7 +40,7 @@ public final class Durations {
         }
         long nanos = unit.toNanos(n);
         if (nanos > MAX_NANOS) {
-            throw new IllegalArgumentException("'" + text + "' is too long");
+            throw new IllegalArgumentException(SectionReader.quoted(text) + " is too long");
         }
         return nanos;
     }

@@ -42,6 +42,32 @@ final class SectionReader {
         errors.add(file + ":" + line + ": [" + section.name() + "] " + key + ": " + message);
     }
 
+    /**
+     * A value as error messages show it: in quotes, control characters as {@code \\xNN}, and cut after
+     * {@value #SHOWN_CHARS} characters so that a garbage line does not flood the terminal.
+     */
+    static String quoted(String v) {
+        StringBuilder b = new StringBuilder(Math.min(v.length(), SHOWN_CHARS) + 32).append('\'');
+        for (int i = 0; i < v.length() && i < SHOWN_CHARS; i++) {
+            char c = v.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\x%02x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        b.append('\'');
+        if (v.length() > SHOWN_CHARS) {
+            b.append(" (cut: ").append(v.length()).append(" characters)");
+        }
+        return b.toString();
+    }
+
+    private static final int SHOWN_CHARS = 80;
+
+    /** Decimal digits, ASCII only, as documented ({@code Long.parseLong} also takes other scripts' digits). */
+    private static final java.util.regex.Pattern WHOLE_NUMBER = java.util.regex.Pattern.compile("[+-]?[0-9]+");
+
     private String raw(String key) {
         used.add(key);
         IniParser.Entry e = section.entries().get(key);
@@ -81,17 +107,24 @@ final class SectionReader {
         if (v == null) {
             return def;
         }
+        if (v.isEmpty()) {
+            error(key, "is empty (leave the key out for the default)");
+            return def;
+        }
+        if (!WHOLE_NUMBER.matcher(v).matches()) {
+            error(key, quoted(v) + " is not a whole number");
+            return def;
+        }
         try {
             long n = Long.parseLong(v);
             if (n < min || n > max) {
-                error(key, "'" + v + "' is out of range (" + min + "-" + max + ")");
+                error(key, quoted(v) + " is out of range (" + min + "-" + max + ")");
                 return def;
             }
             return (int) n;
         } catch (NumberFormatException e) {
-            // A whole number too big even for a long is out of range, not "not a number".
-            error(key, "'" + v + "' " + (v.matches("[+-]?\\d+") ? "is out of range (" + min + "-" + max + ")"
-                    : "is not a whole number"));
+            // Digits only, so this is a whole number too big even for a long: out of range.
+            error(key, quoted(v) + " is out of range (" + min + "-" + max + ")");
             return def;
         }
     }
@@ -106,14 +139,14 @@ final class SectionReader {
             return 0;
         }
         try {
-            int p = Integer.parseInt(v);
+            int p = v.chars().allMatch(c -> c >= '0' && c <= '9') ? Integer.parseInt(v) : -1;
             if ((p >= 1 || (allowZero && p == 0)) && p <= 65535) {
                 return p;
             }
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        error(key, "'" + v + "' is not a port number (" + (allowZero ? 0 : 1) + "-65535)");
+        error(key, quoted(v) + " is not a port number (" + (allowZero ? 0 : 1) + "-65535)");
         return 0;
     }
 
@@ -137,7 +170,7 @@ final class SectionReader {
         }
         Boolean b = Booleans.parse(v);
         if (b == null) {
-            error(key, "'" + v + "' is not a boolean (true/false, yes/no, on/off, 1/0)");
+            error(key, quoted(v) + " is not a boolean (true/false, yes/no, on/off, 1/0)");
             return def;
         }
         return b;
@@ -155,7 +188,7 @@ final class SectionReader {
                 return a;
             }
         }
-        error(key, "'" + v + "' is not one of " + String.join(", ", allowed));
+        error(key, quoted(v) + " is not one of " + String.join(", ", allowed));
         return def;
     }
 
@@ -171,13 +204,13 @@ final class SectionReader {
             String s = part.strip();
             if (s.isEmpty()) {
                 if (!emptyReported) {
-                    error(key, "'" + v + "' has an empty entry");
+                    error(key, quoted(v) + " has an empty entry");
                     emptyReported = true;
                 }
                 continue;
             }
             if (out.contains(s)) {
-                error(key, "'" + s + "' is listed twice");
+                error(key, quoted(s) + " is listed twice");
                 continue;
             }
             out.add(s);
@@ -198,7 +231,7 @@ final class SectionReader {
         for (String part : v.split("\\|", -1)) {
             String s = part.strip();
             if (s.isEmpty()) {
-                error(key, "'" + v + "' has an empty entry");
+                error(key, quoted(v) + " has an empty entry");
                 return new ArrayList<>();
             }
             out.add(s);

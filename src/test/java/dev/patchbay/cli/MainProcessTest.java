@@ -89,6 +89,41 @@ class MainProcessTest {
         }
     }
 
+    /** logrotate moves the files, then sends SIGHUP: Patchbay writes to new files and goes on serving. */
+    @Test
+    void sighupReopensTheLogFilesAndKeepsServing() throws Exception {
+        try (TestBackend echo = TestBackend.start("echo", TestBackend.Mode.ECHO)) {
+            int port = Proxy.freePort();
+            Path logFile = dir.resolve("patchbay.log");
+            Path accessLog = dir.resolve("access.log");
+            Path cfg = dir.resolve("p.cnf");
+            Files.writeString(cfg, "[patchbay]\nadmin_enabled=false\nlog_file=" + logFile + "\naccess_log=" + accessLog
+                    + "\n\n[s1]\ntype=server\naddress=127.0.0.1\nport=" + echo.port() + "\nhealth_check=none\n\n"
+                    + "[svc]\ntype=service\nservers=s1\n\n"
+                    + "[l1]\ntype=listener\nservice=svc\naddress=127.0.0.1\nport=" + port + "\n");
+            Process p = start(dir.resolve("out.log"), "--config", cfg.toString());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(logFile) && read(logFile).contains("Listener l1"));
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write('a');
+                assertThat(s.getInputStream().read()).isEqualTo('a');
+                Files.move(logFile, dir.resolve("patchbay.log.1"));
+                Files.move(accessLog, dir.resolve("access.log.1"));
+                assertThat(new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor()).isZero();
+                await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(logFile)
+                        && read(logFile).contains("SIGHUP: reopened " + logFile + ", " + accessLog));
+                s.getOutputStream().write('b');
+                assertThat(s.getInputStream().read()).as("the session outlives the signal").isEqualTo('b');
+                assertThat(p.isAlive()).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(accessLog)
+                    && read(accessLog).contains("termination=\"client closed\""));
+            p.destroy();
+            assertThat(p.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isZero();
+        }
+    }
+
     @Test
     void checkExitCodes() throws Exception {
         Path good = dir.resolve("good.cnf");

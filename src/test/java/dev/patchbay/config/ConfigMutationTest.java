@@ -102,7 +102,7 @@ class ConfigMutationTest {
             }
         }
         // Both outcomes occur (most mutations break something), so both sides of the validator are explored.
-        assertThat(valid).isBetween(10, RUNS / 2);
+        assertThat(valid).isBetween(5, RUNS / 2);
     }
 
     @Test

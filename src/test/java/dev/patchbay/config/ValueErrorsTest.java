@@ -53,6 +53,9 @@ class ValueErrorsTest {
             rise=1001                       | '1001' is out of range (1-1000)
             fall=0                          | '0' is out of range (1-1000)
             fall=many                       | 'many' is not a whole number
+            fall=                           | is empty (leave the key out for the default)
+            fall=１                          | '１' is not a whole number
+            weight=٢٥                       | '٢٥' is not a whole number
             """)
     void serverIntegers(String line, String message) {
         String key = line.substring(0, line.indexOf('='));
@@ -65,7 +68,7 @@ class ValueErrorsTest {
             retries=-1                      | '-1' is out of range (0-100)
             retries=three                   | 'three' is not a whole number
             max_connections=10000001        | '10000001' is out of range (0-10000000)
-            max_connections=                | '' is not a whole number
+            max_connections=                | is empty (leave the key out for the default)
             """)
     void serviceIntegers(String line, String message) {
         String key = line.substring(0, line.indexOf('='));
@@ -88,7 +91,7 @@ class ValueErrorsTest {
             threads=0                       | '0' is out of range (1-1024)
             threads=1025                    | '1025' is out of range (1-1024)
             threads=some                    | 'some' is not a whole number
-            threads=                        | '' is not a whole number
+            threads=                        | is empty (leave the key out for the default)
             """)
     void globalThreads(String line, String message) {
         assertErrors(global(line), "test.cnf:2: [patchbay] threads: " + message);
@@ -485,5 +488,51 @@ class ValueErrorsTest {
         PatchbayConfig c = Cfg.parse(global("admin_ssl_cert=/c.pem\nadmin_ssl_key=/k.pem"));
         assertThat(c.global().adminSslCert()).isEqualTo("/c.pem");
         assertThat(c.global().adminSslKey()).isEqualTo("/k.pem");
+    }
+
+    // ---- what error messages show of a value ----------------------------------------------------
+
+    @Test
+    void portsAreAsciiDigits() {
+        assertErrors(server("").replace("port=3306", "port=٢٩٣١٠"),
+                "test.cnf:4: [s1] port: '٢٩٣١٠' is not a port number (1-65535)");
+    }
+
+    @Test
+    void aLongOrBinaryValueIsShownCutAndEscaped() {
+        assertErrors(server("weight=" + "x".repeat(5000)),
+                "test.cnf:5: [s1] weight: '" + "x".repeat(80) + "' (cut: 5000 characters) is not a whole number");
+        assertErrors(server("weight=1\u00002"), "test.cnf:5: [s1] weight: '1\\x002' is not a whole number");
+    }
+
+    // ---- files Patchbay writes or reads ---------------------------------------------------------
+
+    @Test
+    void logFilesMustBeWritableWhereTheyAre(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path notADir = java.nio.file.Files.writeString(dir.resolve("regular.file"), "");
+        assertErrors(global("log_file=" + notADir.resolve("pb.log")),
+                "test.cnf:2: [patchbay] log_file: cannot create '" + notADir.resolve("pb.log") + "': " + notADir
+                        + " is not a directory");
+        assertErrors(global("access_log=" + dir),
+                "test.cnf:2: [patchbay] access_log: '" + dir + "' is a directory, not a file");
+        // Directories that do not exist yet are created when the file is opened.
+        Cfg.parse(global("log_file=" + dir.resolve("pb.log") + "\naccess_log=" + dir.resolve("new/dir/access.log")));
+    }
+
+    @Test
+    void theConfigurationMustBeARegularFileOfSaneSize(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
+                () -> ConfigLoader.load(dir));
+        assertThat(e.errors()).containsExactly(dir + ": cannot read: a directory, expected a configuration file");
+        Path big = dir.resolve("big.cnf");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(ConfigLoader.MAX_FILE_BYTES + 1); // sparse: nothing is written
+        }
+        e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(big));
+        assertThat(e.errors()).containsExactly(big + ": cannot read: " + (ConfigLoader.MAX_FILE_BYTES + 1)
+                + " bytes, more than a configuration file can be (16 MiB)");
+        e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
+                () -> ConfigLoader.load(Path.of("/dev/zero")));
+        assertThat(e.errors()).containsExactly("/dev/zero: cannot read: not a regular file, expected a configuration file");
     }
 }
