@@ -21,6 +21,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -303,7 +304,13 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
             while (inner.getCause() != null && inner.getCause().getMessage() != null) {
                 inner = inner.getCause();
             }
-            return "invalid PROXY protocol header: " + inner.getMessage();
+            String why = inner.getMessage();
+            String enumPrefix = "No enum constant " + HAProxyProxiedProtocol.class.getName() + ".";
+            if (why.startsWith(enumPrefix)) {
+                // HAProxyProxiedProtocol.valueOf's own words for a v1 header's protocol field.
+                why = "unknown protocol '" + why.substring(enumPrefix.length()) + "' (expected TCP4, TCP6 or UNKNOWN)";
+            }
+            return "invalid PROXY protocol header: " + why;
         }
         return null;
     }

@@ -112,13 +112,21 @@ public abstract class SocketListener implements BoundListener {
             serverChannel = b.bind(config.address(), config.port()).sync().channel();
         } catch (Exception e) {
             throw new IllegalStateException("listener [" + config.name() + "] cannot listen on " + config.address() + ":"
-                    + config.port() + ": " + e.getMessage(), e);
+                    + config.port() + ": " + bindProblem(e), e);
         }
         // After Netty's acceptor, which pauses accepting for 1 s on an accept error and passes the error on.
         serverChannel.pipeline().addLast("accept-errors", new AcceptErrors());
         frontend.onAcceptingChanged(this::updateAccepting);
         updateAccepting();
         log.info("Listener {} ({}) on {} -> service {}", config.name(), protocolLabel(), boundAddress(), config.service());
+    }
+
+    /** A bind failure in words; an address that does not resolve comes without a message of its own. */
+    public static String bindProblem(Throwable e) {
+        if (e instanceof java.nio.channels.UnresolvedAddressException) {
+            return "the host name does not resolve";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     @Override

@@ -297,6 +297,11 @@ final class TcpSession extends ProxiedSession implements LiveSession {
             return;
         }
         session.setFlag(fromClient ? Session.CLIENT_INPUT_SHUT : Session.SERVER_INPUT_SHUT, true);
+        if (fromClient && awaitingHeader) {
+            // Nothing to route and nobody to answer: not a session that waits out the header timeout.
+            terminate(new Termination(Cause.CLIENT_CLOSE, "before its PROXY protocol header"));
+            return;
+        }
         Cause cause = fromClient ? Cause.CLIENT_CLOSE : Cause.SERVER_CLOSE;
         if (firstShut == null) {
             firstShut = cause;

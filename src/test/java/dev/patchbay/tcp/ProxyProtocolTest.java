@@ -172,10 +172,29 @@ class ProxyProtocolTest {
         }
         await().until(() -> accessLog.lines().stream().anyMatch(l -> l.contains(
                 "termination=\"client error (invalid PROXY protocol header: invalid IPv4 address: not-an-address)\"")));
+        try (Socket s = connect(p, "l1")) {
+            s.getOutputStream().write("PROXY GARBAGE 192.0.2.1 192.0.2.10 1 2\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+        }
+        await().until(() -> accessLog.lines().stream().anyMatch(l -> l.contains("termination=\"client error (invalid PROXY"
+                + " protocol header: unknown protocol 'GARBAGE' (expected TCP4, TCP6 or UNKNOWN))\"")));
         ss.setSoTimeout(200);
         org.assertj.core.api.Assertions.assertThatThrownBy(ss::accept)
                 .as("no connection was made to the server").isInstanceOf(java.net.SocketTimeoutException.class);
         assertThat(p.sessions().size()).isZero();
+    }
+
+    @Test
+    void aListedPeerThatHangsUpBeforeItsHeaderEndsAtOnce() throws Exception {
+        ServerSocket ss = closer.track(new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
+        Patchbay p = start(ss.getLocalPort(), "", "proxy_protocol_networks=127.0.0.1");
+        for (int i = 0; i < 20; i++) {
+            connect(p, "l1").close();
+        }
+        // Not 10 s later, at the header timeout: a few hundred of these must not fill max_connections.
+        await().atMost(3, TimeUnit.SECONDS).until(() -> p.sessions().size() == 0
+                && accessLog.lines().stream().filter(l -> l.contains(
+                        "termination=\"client closed (before its PROXY protocol header)\"")).count() == 20);
     }
 
     @Test
