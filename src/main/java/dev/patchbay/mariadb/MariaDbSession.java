@@ -1565,7 +1565,7 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         if (clientSide && refusedProxyHeader(cause)) {
             return;
         }
-        String why = cause instanceof IOException ? String.valueOf(cause.getMessage()) : cause.toString();
+        String why = cause instanceof IOException ? ioProblem(cause) : cause.toString();
         if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof ProtocolException pe) {
             why = pe.getMessage();
             if (clientSide) {
