@@ -4,7 +4,6 @@ import dev.patchbay.core.Cidr;
 import dev.patchbay.core.Server;
 import dev.patchbay.core.ServiceSettings;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -69,17 +68,40 @@ public final class ConfigLoader {
                 throw new ConfigException(List.of(file + ": cannot read: " + Files.size(file) + " bytes, more than a"
                         + " configuration file can be (" + MAX_FILE_BYTES / (1024 * 1024) + " MiB)"));
             }
-            return Files.readString(file, StandardCharsets.UTF_8);
+            return utf8(file, Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw new ConfigException(List.of(file + ": cannot read: no such file"));
         } catch (AccessDeniedException e) {
             throw new ConfigException(List.of(file + ": cannot read: permission denied"));
-        } catch (CharacterCodingException e) {
-            throw new ConfigException(List.of(file + ": cannot read: not UTF-8 text"));
         } catch (IOException e) {
             throw new ConfigException(List.of(file + ": cannot read: "
                     + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())));
         }
+    }
+
+    /** The file's text; bytes that are not UTF-8 are an error naming their line. */
+    private static String utf8(Path file, byte[] bytes) throws ConfigException {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+        java.nio.charset.CoderResult r = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .decode(in, out, true);
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            throw new ConfigException(List.of(file + ":" + line + ": cannot read: not UTF-8 text (byte "
+                    + (at - lineStart + 1) + " of the line is 0x" + String.format("%02x", bytes[at] & 0xff)
+                    + "; save the file as UTF-8)"));
+        }
+        return out.flip().toString();
     }
 
     /**

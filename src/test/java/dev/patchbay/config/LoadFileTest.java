@@ -41,7 +41,7 @@ class LoadFileTest {
     @Test
     void directory() {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(dir));
-        assertThat(e.errors()).containsExactly(dir + ": cannot read: Is a directory");
+        assertThat(e.errors()).containsExactly(dir + ": cannot read: a directory, expected a configuration file");
     }
 
     @Test
@@ -49,7 +49,8 @@ class LoadFileTest {
         Path f = dir.resolve("latin1.cnf");
         Files.write(f, "[patchbay]\n# caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(f));
-        assertThat(e.errors()).containsExactly(f + ": cannot read: not UTF-8 text");
+        assertThat(e.errors()).containsExactly(f + ":2: cannot read: not UTF-8 text (byte 6 of the line is 0xe9;"
+                + " save the file as UTF-8)");
     }
 
     @Test
@@ -60,5 +61,18 @@ class LoadFileTest {
         Files.writeString(f, "\uFEFF[patchbay]\r\nthreads=x\r\n");
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(f));
         assertThat(e.errors()).containsExactly(f + ":2: [patchbay] threads: 'x' is not a whole number");
+    }
+
+    @Test
+    void theConfigurationMustBeARegularFileOfSaneSize() throws Exception {
+        Path big = dir.resolve("big.cnf");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(ConfigLoader.MAX_FILE_BYTES + 1); // sparse: nothing is written
+        }
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(big));
+        assertThat(e.errors()).containsExactly(big + ": cannot read: " + (ConfigLoader.MAX_FILE_BYTES + 1)
+                + " bytes, more than a configuration file can be (16 MiB)");
+        e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(Path.of("/dev/zero")));
+        assertThat(e.errors()).containsExactly("/dev/zero: cannot read: not a regular file, expected a configuration file");
     }
 }

@@ -519,20 +519,4 @@ class ValueErrorsTest {
         Cfg.parse(global("log_file=" + dir.resolve("pb.log") + "\naccess_log=" + dir.resolve("new/dir/access.log")));
     }
 
-    @Test
-    void theConfigurationMustBeARegularFileOfSaneSize(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
-                () -> ConfigLoader.load(dir));
-        assertThat(e.errors()).containsExactly(dir + ": cannot read: a directory, expected a configuration file");
-        Path big = dir.resolve("big.cnf");
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
-            f.setLength(ConfigLoader.MAX_FILE_BYTES + 1); // sparse: nothing is written
-        }
-        e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(big));
-        assertThat(e.errors()).containsExactly(big + ": cannot read: " + (ConfigLoader.MAX_FILE_BYTES + 1)
-                + " bytes, more than a configuration file can be (16 MiB)");
-        e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
-                () -> ConfigLoader.load(Path.of("/dev/zero")));
-        assertThat(e.errors()).containsExactly("/dev/zero: cannot read: not a regular file, expected a configuration file");
-    }
 }
