@@ -448,6 +448,10 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                // A failed write only shuts the output: a server that refuses a statement (too big for its
+                // max_allowed_packet) answers with an ERR and closes, and that ERR, already received, is
+                // read and relayed before the connection's end is seen.
+                ch.config().setAutoClose(false);
                 ch.pipeline().addLast(PacketDecoder.NAME, PacketDecoder.batching());
                 ch.pipeline().addLast(MariaDbRelayHandler.NAME, new MariaDbRelayHandler(MariaDbSession.this, false));
             }
@@ -1572,6 +1576,11 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
                 clientError(1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes", why);
                 return;
             }
+        }
+        if (!clientSide && cause instanceof io.netty.channel.socket.ChannelOutputShutdownException) {
+            // The write failed (see backendInitializer); the read side reports the server's answer and its end.
+            SessionLog.info(session, "Writing to the server failed: {}", ioProblem(cause.getCause() != null ? cause.getCause() : cause));
+            return;
         }
         if (!clientSide && ch != backendChannel) {
             if (restart != null && restart.owns(ch)) {

@@ -211,6 +211,51 @@ class MariaDbBadServerTest {
         assertThat(accepted.get()).isEqualTo(1);
     }
 
+    /**
+     * A server that refuses a statement longer than its max_allowed_packet answers ERR 1153 and closes with
+     * the rest unread (a reset): Patchbay's write fails, and the client still gets the server's own error.
+     */
+    @Test
+    void aStatementTooBigForTheServerGetsTheServersErrorNotAWriteFailure() throws Exception {
+        Patchbay p = start(fakeServer(s -> {
+            try (s) {
+                OutputStream out = s.getOutputStream();
+                DataInputStream in = new DataInputStream(s.getInputStream());
+                InitialHandshake hs = new InitialHandshake("11.4.5-MariaDB-fake", 78, NativePassword.newScramble(),
+                        Capabilities.ADVERTISED, 0, 45, 2, InitialHandshake.NATIVE_PASSWORD);
+                write(out, hs.encode(Unpooled.buffer().alloc(), 0));
+                read(in);
+                write(out, Packets.ok(Unpooled.buffer().alloc(), 2, 2));
+                while (true) {
+                    byte[] h = new byte[4];
+                    in.readFully(h);
+                    int length = (h[0] & 0xFF) | (h[1] & 0xFF) << 8 | (h[2] & 0xFF) << 16;
+                    if (length > 1024 * 1024) {
+                        write(out, Packets.err(Unpooled.buffer().alloc(), 1, 1153, "08S01",
+                                "Got a packet bigger than 'max_allowed_packet' bytes"));
+                        return; // closes with megabytes unread: the kernel resets the connection
+                    }
+                    byte[] cmd = new byte[length];
+                    in.readFully(cmd);
+                    if (cmd[0] == 1) {
+                        return;
+                    }
+                    write(out, Packets.ok(Unpooled.buffer().alloc(), 1, 2));
+                }
+            }
+        }));
+        try (Connection c = MariaDbFixture.connect(p, "u", "pw", "", "maxAllowedPacket=67108864")) {
+            Session s = p.sessions().snapshot().get(0);
+            String big = "SELECT '" + "a".repeat(20_000_000) + "'";
+            assertThatThrownBy(() -> c.createStatement().execute(big)).isInstanceOfSatisfying(SQLException.class, e -> {
+                assertThat(e.getErrorCode()).isEqualTo(1153);
+                assertThat(e.getMessage()).contains("Got a packet bigger than 'max_allowed_packet' bytes");
+            });
+            assertThat(s.closedFuture().get(5, TimeUnit.SECONDS).cause()).isEqualTo(Termination.Cause.SERVER_CLOSE);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.sessions().size() == 0);
+    }
+
     @Test
     void malformedResultEndsOnlyThatSession() throws Exception {
         Patchbay bad = start(fakeServer(Mode.BAD_RESULT));
