@@ -78,6 +78,8 @@ public final class Server {
     private volatile Health health = Health.UP;
     private volatile AdminState adminState = AdminState.READY;
     private volatile long healthChangedNanos = System.nanoTime();
+    // HAProxy's last_change: any change of health or admin state (the runtime API's lastchg).
+    private volatile long stateChangedNanos = healthChangedNanos;
     private volatile String lastCheckResult = "";
     // Written by the health checker only (one task per server, never concurrent).
     private int consecutiveOk;
@@ -213,11 +215,19 @@ public final class Server {
     }
 
     public void setAdminState(AdminState state) {
+        if (this.adminState != state) {
+            stateChangedNanos = System.nanoTime();
+        }
         this.adminState = state;
     }
 
     public long healthChangedNanos() {
         return healthChangedNanos;
+    }
+
+    /** When the health or the admin state last changed (HAProxy's last_change). */
+    public long stateChangedNanos() {
+        return stateChangedNanos;
     }
 
     public String lastCheckResult() {
@@ -285,6 +295,7 @@ public final class Server {
     private void setHealth(Health h) {
         health = h;
         healthChangedNanos = System.nanoTime();
+        stateChangedNanos = healthChangedNanos;
     }
 
     @Override

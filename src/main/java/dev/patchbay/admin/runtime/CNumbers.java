@@ -51,6 +51,38 @@ final class CNumbers {
         return negative ? -value : value;
     }
 
+    /**
+     * glibc's {@code atoi(s)}, i.e. {@code (int) strtol(s, NULL, 10)} on a 64-bit platform: leading
+     * blanks, an optional sign, decimal digits up to the first other character (no digits gives 0);
+     * strtol saturates to LONG_MAX/LONG_MIN and the cast keeps the low 32 bits, so a number that does
+     * not fit an int wraps instead of failing (99999999999999999999 reads as -1).
+     */
+    static int atoi(String s) {
+        int i = 0;
+        int n = s.length();
+        while (i < n && isSpace(s.charAt(i))) {
+            i++;
+        }
+        boolean negative = false;
+        if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+            negative = s.charAt(i) == '-';
+            i++;
+        }
+        long value = 0;
+        boolean overflow = false;
+        for (; i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9'; i++) {
+            int d = s.charAt(i) - '0';
+            if (!overflow && value > (Long.MAX_VALUE - d) / 10) {
+                overflow = true;
+            }
+            if (!overflow) {
+                value = value * 10 + d;
+            }
+        }
+        long l = overflow ? (negative ? Long.MIN_VALUE : Long.MAX_VALUE) : negative ? -value : value;
+        return (int) l;
+    }
+
     private static boolean isSpace(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0b;
     }

@@ -3,11 +3,10 @@ package dev.patchbay.admin.runtime;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Frames the CLI's input into lines (LF, without it). A line whose length with its LF exceeds
+ * Frames the CLI's input into lines (LF, without it), bytes kept as they are ({@link CliBytes}). A line whose length with its LF exceeds
  * {@link #MAX_LINE} bytes (HAProxy's tune.bufsize - 1) becomes {@link #TOO_LONG} and everything
  * after it is dropped, since the connection is closed after the message.
  */
@@ -38,7 +37,7 @@ final class CliLineDecoder extends ByteToMessageDecoder {
                 break;
             }
             int len = lf - in.readerIndex();
-            out.add(in.toString(in.readerIndex(), len, StandardCharsets.UTF_8));
+            out.add(CliBytes.decode(in, in.readerIndex(), len));
             in.skipBytes(len + 1);
         }
         if (failed) {

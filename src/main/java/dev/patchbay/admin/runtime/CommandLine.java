@@ -17,7 +17,8 @@ final class CommandLine {
     /**
      * Splits a line (no LF, trailing CR already removed) into its commands, escapes kept for
      * {@link #words}. A trailing {@code ;} does not add an empty command; an empty line is one
-     * empty command.
+     * empty command. A NUL byte ends its command (HAProxy parses each command as a C string), the
+     * commands after the next {@code ;} still run, as in HAProxy 2.6.
      */
     static List<String> commands(String line) {
         List<String> out = new ArrayList<>(2);
@@ -28,14 +29,19 @@ final class CommandLine {
             if (c == '\\') {
                 i++;
             } else if (c == ';') {
-                out.add(line.substring(start, i));
+                out.add(untilNul(line.substring(start, i)));
                 start = i + 1;
             }
         }
         if (start < n || out.isEmpty()) {
-            out.add(line.substring(start));
+            out.add(untilNul(line.substring(start)));
         }
         return out;
+    }
+
+    private static String untilNul(String command) {
+        int nul = command.indexOf('\0');
+        return nul < 0 ? command : command.substring(0, nul);
     }
 
     /**

@@ -150,31 +150,67 @@ final class Commands {
         if (ref.error() != null) {
             return Reply.text(ref.error());
         }
-        if (value == null || value.isEmpty()) {
-            return Reply.text("Require <backend>/<server> and <weight> or <weight%>.\n");
-        }
         Server server = ref.server();
-        int w;
-        try {
-            if (value.endsWith("%")) {
-                int pct = Integer.parseInt(value.substring(0, value.length() - 1));
-                if (pct < 0) {
-                    return Reply.text("Relative weight must be positive.\n");
-                }
-                w = (int) Math.min(256, (long) server.initialWeight() * pct / 100);
-            } else {
-                w = Integer.parseInt(value);
-                if (w < 0 || w > 256) {
-                    return Reply.text("Absolute weight can only be between 0 and 256 inclusive.\n");
-                }
-            }
-        } catch (NumberFormatException e) {
-            return Reply.text("Require <backend>/<server> and <weight> or <weight%>.\n");
+        WeightChange change = parseWeight(value == null ? "" : value, server.initialWeight());
+        if (change.error() != null) {
+            return Reply.text(change.error());
         }
+        int w = change.weight();
         int from = server.weight();
         server.setWeight(w);
         AdminLog.action(cli, command + ": server " + server.name() + " weight " + from + " -> " + w);
         return Reply.empty();
+    }
+
+    /** A weight to set, or HAProxy's error text. */
+    record WeightChange(int weight, String error) {}
+
+    /**
+     * HAProxy's server_parse_weight_change_request(): strtol, then {@code %} relative to the configured
+     * weight (the percentage capped at 25600 first, the result at 256), else absolute 0-256; the checks
+     * come in HAProxy's order, so {@code 300x} is out of range rather than garbage.
+     */
+    static WeightChange parseWeight(String text, int initialWeight) {
+        if (text.isEmpty()) {
+            return new WeightChange(0, "Require <weight> or <weight%>.\n");
+        }
+        int i = 0;
+        int n = text.length();
+        while (i < n && Character.isWhitespace(text.charAt(i))) {
+            i++;
+        }
+        boolean negative = false;
+        if (i < n && (text.charAt(i) == '+' || text.charAt(i) == '-')) {
+            negative = text.charAt(i) == '-';
+            i++;
+        }
+        int digits = i;
+        long w = 0;
+        for (; i < n && text.charAt(i) >= '0' && text.charAt(i) <= '9'; i++) {
+            // strtol saturates; anything past 25600 behaves the same here, so stop growing there.
+            w = Math.min(w * 10 + (text.charAt(i) - '0'), 1_000_000);
+        }
+        if (i == digits) {
+            return new WeightChange(0, "Empty weight string empty or preceded by garbage\n");
+        }
+        if (negative) {
+            w = -w;
+        }
+        String rest = text.substring(i);
+        if (rest.equals("%")) {
+            if (w < 0) {
+                return new WeightChange(0, "Relative weight must be positive.\n");
+            }
+            w = Math.min(w, 25_600) * initialWeight / 100;
+            return new WeightChange((int) Math.min(w, 256), null);
+        }
+        if (w < 0 || w > 256) {
+            return new WeightChange(0, "Absolute weight can only be between 0 and 256 inclusive.\n");
+        }
+        if (!rest.isEmpty()) {
+            return new WeightChange(0, "Trailing garbage in weight string\n");
+        }
+        return new WeightChange((int) w, null);
     }
 
     /**
@@ -321,6 +357,9 @@ final class Commands {
         return Reply.empty();
     }
 
+    /** INT_MAX milliseconds (24d20h31m23.647s), HAProxy's longest timer. */
+    static final long MAX_CLI_TIMEOUT_NANOS = Integer.MAX_VALUE * 1_000_000L;
+
     private static Reply setTimeout(Cli cli, List<String> args) {
         if (!(args.size() > 2 && args.get(2).equals("cli"))) {
             return Reply.text("'set timeout' only supports 'cli'.\n");
@@ -330,7 +369,9 @@ final class Commands {
             return Reply.text("Expects an integer value.\n");
         }
         long nanos = CNumbers.parseDelayNanos(delay, 1_000_000_000L);
-        if (nanos < 1_000_000_000L) {
+        // HAProxy's timers are ticks of INT_MAX ms at most: 2.6 takes up to INT_MAX seconds but its timer is
+        // already past (rx=?) beyond 2147483647 ms; newer versions refuse. Patchbay refuses too.
+        if (nanos < 1_000_000_000L || nanos > MAX_CLI_TIMEOUT_NANOS) {
             return Reply.text("Invalid timeout value.\n");
         }
         cli.setIdleTimeoutNanos(nanos);

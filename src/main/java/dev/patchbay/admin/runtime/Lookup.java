@@ -7,6 +7,7 @@ import dev.patchbay.core.Server;
 import dev.patchbay.core.Session;
 import dev.patchbay.core.Service;
 import java.net.SocketAddress;
+import java.util.List;
 
 /** Name (or {@code #id}) lookups shared by the commands, with HAProxy's error texts. */
 final class Lookup {
@@ -68,12 +69,28 @@ final class Lookup {
             return new ServerRef(null, null, "No such backend.\n");
         }
         String sname = arg.substring(slash + 1);
-        for (Server s : svc.servers()) {
-            if (sname.equals(s.name()) || sname.equals("#" + s.id())) {
+        List<Server> servers = svc.servers();
+        if (sname.startsWith("#")) {
+            // HAProxy reads the id with atoi: "#01" is server 1, "#x" none.
+            int puid = CNumbers.atoi(sname.substring(1));
+            return puid >= 1 && puid <= servers.size() ? new ServerRef(svc, servers.get(puid - 1), null)
+                    : new ServerRef(svc, null, "No such server.\n");
+        }
+        for (Server s : servers) {
+            if (sname.equals(s.name())) {
                 return new ServerRef(svc, s, null);
             }
         }
         return new ServerRef(svc, null, "No such server.\n");
+    }
+
+    /**
+     * A server's id inside its backend (HAProxy's puid): 1, 2, 3… in the order of the service's
+     * {@code servers=} list; 0 when the server is no longer in that service. A server shared by two
+     * services has one id in each. ({@link Server#id()} is Patchbay's global number, not shown here.)
+     */
+    static int serverId(Service svc, Server s) {
+        return svc.servers().indexOf(s) + 1;
     }
 
     /** An address or network ({@code 10.0.0.0/8}, {@code ::1}); null when it is neither. */

@@ -1,7 +1,6 @@
 package dev.patchbay.admin.runtime;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -25,7 +24,7 @@ interface Reply {
     static Reply text(String text) {
         String t = text.isEmpty() || text.endsWith("\n") ? text : text + "\n";
         return out -> {
-            out.writeCharSequence(t, StandardCharsets.UTF_8);
+            CliBytes.write(out, t); // echoed command bytes go back unchanged
             return true;
         };
     }

@@ -153,7 +153,7 @@ final class SessionFormat {
             if (v.server == null) {
                 sb.append("  server=<none> (id=0)\n");
             } else {
-                sb.append("  server=").append(v.server.name()).append(" (id=").append(v.server.id()).append(") addr=")
+                sb.append("  server=").append(v.server.name()).append(" (id=").append(Lookup.serverId(be, v.server)).append(") addr=")
                         .append(address(s.backendRemoteAddress() != null ? s.backendRemoteAddress() : v.server.address(), fe))
                         .append('\n');
             }

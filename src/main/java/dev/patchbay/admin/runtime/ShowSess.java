@@ -8,7 +8,6 @@ import dev.patchbay.core.Session;
 import dev.patchbay.core.SessionRegistry;
 import dev.patchbay.core.SessionState;
 import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -238,7 +237,7 @@ final class ShowSess implements Keywords.Command {
                 } else {
                     SessionFormat.shortLine(sb, s, now);
                 }
-                out.writeCharSequence(sb, StandardCharsets.UTF_8);
+                CliBytes.write(out, sb);
             }
             return next >= sessions.size();
         }

@@ -100,15 +100,19 @@ final class Stats {
         Patchbay pb = cli.patchbay();
         boolean noMaint = args.contains("no-maint");
         boolean up = args.contains("up");
-        // "show stat <iid> <type> <sid>" as hatop sends it: -1 means any; type is a bit mask (1 fe, 2 be, 4 srv).
+        // "show stat <proxy> <type> <sid>" (hatop's form), as HAProxy 2.6 reads it: only when words 2-4 are all
+        // there; <proxy> is a frontend or backend name, else an id read with atoi like the two numbers (so a
+        // number too big for an int wraps, never fails); -1 means any; type is a mask (1 fe, 2 be, 4 srv).
         int iid = -1;
         int types = -1;
         int sid = -1;
-        List<String> nums = args.subList(2, args.size()).stream().filter(a -> a.matches("-?\\d+")).toList();
-        if (nums.size() >= 3) {
-            iid = Integer.parseInt(nums.get(0));
-            types = Integer.parseInt(nums.get(1));
-            sid = Integer.parseInt(nums.get(2));
+        if (args.size() >= 5 && !args.get(2).isEmpty() && !args.get(3).isEmpty() && !args.get(4).isEmpty()) {
+            iid = proxyId(pb, args.get(2));
+            if (iid == 0) {
+                return Reply.text("No such proxy.\n");
+            }
+            types = CNumbers.atoi(args.get(3));
+            sid = CNumbers.atoi(args.get(4));
         }
         List<Map<String, Object>> rows = new java.util.ArrayList<>();
         for (Frontend fe : pb.frontends().values()) {
@@ -121,7 +125,7 @@ final class Stats {
                 if ((noMaint && s.adminState() == Server.AdminState.MAINTENANCE) || (up && !s.acceptsNewSessions())) {
                     continue;
                 }
-                if (wanted(iid, types, sid, svc.id(), 4, s.id())) {
+                if (wanted(iid, types, sid, svc.id(), 4, Lookup.serverId(svc, s))) {
                     rows.add(serverRow(svc, s));
                 }
             }
@@ -237,29 +241,53 @@ final class Stats {
             for (Server s : svc.servers()) {
                 boolean checked = s.healthCheck().kind() != Server.CheckKind.NONE;
                 boolean l7 = s.healthCheck().kind() == Server.CheckKind.MARIADB;
-                boolean up = s.health() == Server.Health.UP;
-                int admin = s.adminState() == Server.AdminState.MAINTENANCE ? 0x01
-                        : s.adminState() == Server.AdminState.DRAIN ? 0x08 : 0;
+                boolean maint = s.adminState() == Server.AdminState.MAINTENANCE;
+                boolean up = s.health() == Server.Health.UP && !maint;
+                int admin = maint ? 0x01 : s.adminState() == Server.AdminState.DRAIN ? 0x08 : 0;
                 int rise = s.healthCheck().rise();
                 int fall = s.healthCheck().fall();
-                sb.append(svc.id()).append(' ').append(svc.name()).append(' ').append(s.id()).append(' ')
+                // HAProxy's enum healthcheck_status: INI 1 (never checked), L4OK 6, L4CON 8, L7OKD 15, L7STS 17.
+                int checkStatus = !checked ? 1 : l7 ? (s.health() == Server.Health.UP ? 15 : 17)
+                        : s.health() == Server.Health.UP ? 6 : 8;
+                // CHK_RES_PASSED 3, FAILED 2, UNKNOWN 0 (never checked).
+                int checkResult = !checked ? 0 : s.health() == Server.Health.UP ? 3 : 2;
+                // The health counter: rise+fall-1 when up, rise for an unchecked server (HAProxy's start value);
+                // maintenance zeroes it. Patchbay does not expose the running counter while it climbs.
+                int checkHealth = maint ? 0 : !checked ? rise : up ? rise + fall - 1 : 0;
+                // CHK_ST_CONFIGURED 2 | ENABLED 4, plus PAUSED 8 while in maintenance.
+                int checkState = !checked ? 0 : maint ? 14 : 6;
+                sb.append(svc.id()).append(' ').append(svc.name()).append(' ').append(Lookup.serverId(svc, s)).append(' ')
                         .append(s.name()).append(' ')
                         .append(s.address().isUnresolved() ? s.host() : s.address().getAddress().getHostAddress())
                         .append(' ').append(up ? 2 : 0)
                         .append(' ').append(admin)
                         .append(' ').append(s.weight()).append(' ').append(s.initialWeight())
-                        .append(' ').append(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.healthChangedNanos()))
-                        // HAProxy's HCHK_STATUS_L4OK=5, L4CON=7, L7OKD=14, L7STS=16, UNKNOWN=0;
-                        // CHK_RES_PASSED=3, FAILED=2, UNKNOWN=0
-                        .append(' ').append(!checked ? 0 : l7 ? (up ? 14 : 16) : up ? 5 : 7)
-                        .append(' ').append(!checked ? 0 : up ? 3 : 2)
-                        .append(' ').append(checked && up ? rise + fall - 1 : 0)
-                        // CHK_ST_CONFIGURED|CHK_ST_ENABLED
-                        .append(' ').append(checked ? 6 : 0)
+                        .append(' ').append(secondsSince(s.stateChangedNanos()))
+                        .append(' ').append(checkStatus)
+                        .append(' ').append(checkResult)
+                        .append(' ').append(checkHealth)
+                        .append(' ').append(checkState)
                         .append(" 0 0 0 - ").append(s.port()).append(" - 0 0 - - 0\n");
             }
         }
         return Reply.text(sb.toString());
+    }
+
+    /** HAProxy's proxy_find_by_name() then atoi(): a frontend's or backend's id, 0 when there is none. */
+    private static int proxyId(Patchbay pb, String arg) {
+        Frontend fe = pb.frontends().get(arg);
+        if (fe != null) {
+            return fe.id();
+        }
+        Service svc = pb.services().get(arg);
+        if (svc != null) {
+            return svc.id();
+        }
+        return CNumbers.atoi(arg);
+    }
+
+    private static long secondsSince(long nanos) {
+        return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - nanos);
     }
 
     private static boolean wanted(int iid, int types, int sid, int objIid, int type, int objSid) {
@@ -344,13 +372,14 @@ final class Stats {
         r.put("weight", s.weight());
         r.put("act", 1);
         r.put("bck", 0);
-        r.put("lastchg", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.healthChangedNanos()));
+        r.put("lastchg", secondsSince(s.stateChangedNanos()));
         r.put("pid", 1);
         r.put("iid", svc.id());
-        r.put("sid", s.id());
+        r.put("sid", Lookup.serverId(svc, s));
         r.put("lbtot", s.totalConnections());
         r.put("type", 2);
-        if (s.healthCheck().kind() != Server.CheckKind.NONE) {
+        // HAProxy leaves the check fields empty while a server is in maintenance (its checks are paused).
+        if (s.healthCheck().kind() != Server.CheckKind.NONE && s.adminState() != Server.AdminState.MAINTENANCE) {
             boolean l7 = s.healthCheck().kind() == Server.CheckKind.MARIADB;
             r.put("check_status", s.health() == Server.Health.UP ? (l7 ? "L7OK" : "L4OK") : (l7 ? "L7STS" : "L4CON"));
             r.put("check_desc", s.lastCheckResult().replace(',', ';'));

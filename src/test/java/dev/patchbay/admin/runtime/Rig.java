@@ -200,13 +200,18 @@ final class Rig implements AutoCloseable {
 
         /** Reads until the server closes (at most 10 s). */
         String readToEof() throws IOException {
+            return new String(readBytesToEof(), StandardCharsets.UTF_8);
+        }
+
+        /** The raw bytes up to the server's close (at most 10 s). */
+        byte[] readBytesToEof() throws IOException {
             ByteArrayOutputStream all = new ByteArrayOutputStream();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             byte[] b = new byte[65536];
             while (System.nanoTime() < deadline) {
                 int n = in.read(b);
                 if (n < 0) {
-                    return all.toString(StandardCharsets.UTF_8);
+                    return all.toByteArray();
                 }
                 all.write(b, 0, n);
             }

@@ -35,8 +35,7 @@ class ServerCommandsTest {
         assertThat(rig.ask("admin", "set weight svc/s1 257\n"))
                 .isEqualTo("Absolute weight can only be between 0 and 256 inclusive.\n\n");
         assertThat(rig.ask("admin", "set weight svc/s1 -5%\n")).isEqualTo("Relative weight must be positive.\n\n");
-        assertThat(rig.ask("admin", "set weight svc/s1\n"))
-                .isEqualTo("Require <backend>/<server> and <weight> or <weight%>.\n\n");
+        assertThat(rig.ask("admin", "set weight svc/s1\n")).isEqualTo("Require <weight> or <weight%>.\n\n");
         assertThat(rig.ask("oper", "set weight svc/s1 1\n")).isEqualTo("Permission denied\n\n");
         assertThat(s1.weight()).isEqualTo(3);
     }

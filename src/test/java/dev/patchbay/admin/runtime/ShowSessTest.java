@@ -130,7 +130,7 @@ class ShowSessTest {
         assertThat(lines[2]).matches("  frontend=fe_tcp \\(id=\\d+ mode=tcp\\), listener=fe_tcp \\(id=1\\) addr=127\\.0\\.0\\.1:"
                 + rig.pb.listenerAddress("fe_tcp").getPort());
         assertThat(lines[3]).matches("  backend=svc \\(id=" + s.service().id() + " mode=tcp\\) addr=127\\.0\\.0\\.1:\\d+");
-        assertThat(lines[4]).isEqualTo("  server=" + s.server().name() + " (id=" + s.server().id() + ") addr=127.0.0.1:"
+        assertThat(lines[4]).isEqualTo("  server=" + s.server().name() + " (id=" + Lookup.serverId(s.service(), s.server()) + ") addr=127.0.0.1:"
                 + s.server().port());
         assertThat(lines[5]).startsWith("  task=0x").contains(" calls=").contains(" exp=59m5");
         assertThat(block).contains("  req=0x").contains(" total=1)\n").contains("  res=0x").endsWith("\n\n");
