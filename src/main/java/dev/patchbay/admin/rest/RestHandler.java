@@ -1,5 +1,6 @@
 package dev.patchbay.admin.rest;
 
+import dev.patchbay.config.Durations;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,24 +26,32 @@ import org.slf4j.LoggerFactory;
 /**
  * One admin connection. Requests are answered strictly in order, one at a time: HTTP/1.1 pipelining
  * works even when an answer is computed off the loop (password hashing, waiting for a kill). A request
- * that cannot be decoded gets 400/414/431 and the connection is closed; an idle connection is closed.
+ * that cannot be decoded gets 400/414/431, one not received in full by its {@link RequestDeadline} gets 408;
+ * each then closes the connection. An idle connection is closed.
  */
 final class RestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger("patchbay.rest");
 
     private final Dispatcher dispatcher;
+    private final RequestDeadline deadline;
     private final ArrayDeque<FullHttpRequest> queue = new ArrayDeque<>();
     private boolean busy;
     private boolean streaming;
     private boolean closing;
+    /** A request's deadline passed while an earlier one was being answered: 408 once that answer is out. */
+    private boolean deadlinePassed;
 
-    RestHandler(Dispatcher dispatcher) {
+    RestHandler(Dispatcher dispatcher, RequestDeadline deadline) {
         this.dispatcher = dispatcher;
+        this.deadline = deadline;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof FullHttpRequest req) || streaming || closing) {
+        if (msg instanceof FullHttpRequest) {
+            deadline.requestReceived();
+        }
+        if (!(msg instanceof FullHttpRequest req) || streaming || closing || deadlinePassed) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -56,6 +65,9 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
         FullHttpRequest req = queue.poll();
         if (req == null) {
             busy = false;
+            if (deadlinePassed) {
+                closeWith(ctx, requestTimeout());
+            }
             return;
         }
         busy = true;
@@ -80,6 +92,11 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
         }));
     }
 
+    private FullHttpResponse requestTimeout() {
+        return Rest.error(HttpResponseStatus.REQUEST_TIMEOUT, "Request not received in full within "
+                + Durations.format(deadline.deadlineNanos()) + " of its first byte (admin_idle_timeout)", true);
+    }
+
     private void write(ChannelHandlerContext ctx, FullHttpRequest req, Dispatcher.Outcome o) {
         if (!ctx.channel().isActive()) {
             drain();
@@ -88,6 +105,7 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
         ApiResponse a = o.response();
         if (a.stream != null) {
             streaming = true;
+            deadline.stop();
             drain();
             a.stream.accept(ctx.channel());
             return;
@@ -144,6 +162,17 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent && !busy && !streaming) {
             ctx.close();
+            return;
+        }
+        if (evt == RequestDeadline.EXPIRED) {
+            if (streaming || closing) {
+                return;
+            }
+            if (busy) {
+                deadlinePassed = true; // answered in order, after the request in progress
+            } else {
+                closeWith(ctx, requestTimeout());
+            }
             return;
         }
         super.userEventTriggered(ctx, evt);
