@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One admin connection. Requests are answered strictly in order, one at a time: HTTP/1.1 pipelining
  * works even when an answer is computed off the loop (password hashing, waiting for a kill). A request
- * that cannot be decoded gets 400/414/431, one not received in full by its {@link RequestDeadline} gets 408;
- * each then closes the connection. An idle connection is closed.
+ * that cannot be decoded gets 400/414/431, one in an HTTP version other than 1.0 and 1.1 gets 505, an
+ * HTTP/1.1 request without exactly one Host header gets 400 (RFC 9112 §3.2, as libmicrohttpd does for
+ * MaxScale), one not received in full by its {@link RequestDeadline} gets 408; each then closes the
+ * connection. An idle connection is closed.
  */
 final class RestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger("patchbay.rest");
@@ -81,6 +83,12 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
             closeWith(ctx, Rest.error(status, "Malformed HTTP request: " + cause.getMessage(), true));
             return;
         }
+        FullHttpResponse refusal = refuseVersionOrHost(req);
+        if (refusal != null) {
+            req.release();
+            closeWith(ctx, refusal);
+            return;
+        }
         dispatcher.process(ctx.channel(), req).whenComplete((out, err) -> ctx.executor().execute(() -> {
             try {
                 Dispatcher.Outcome o = out != null ? out
@@ -90,6 +98,24 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
                 req.release();
             }
         }));
+    }
+
+    /** 505 for an HTTP version other than 1.0 and 1.1; 400 for HTTP/1.1 without exactly one Host; else null. */
+    private static FullHttpResponse refuseVersionOrHost(FullHttpRequest req) {
+        HttpVersion v = req.protocolVersion();
+        if (!v.equals(HttpVersion.HTTP_1_1) && !v.equals(HttpVersion.HTTP_1_0)) {
+            return Rest.error(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version " + v.text()
+                    + " is not supported: use HTTP/1.1 or HTTP/1.0", true);
+        }
+        if (v.equals(HttpVersion.HTTP_1_1)) {
+            int hosts = req.headers().getAll(HttpHeaderNames.HOST).size();
+            if (hosts != 1) {
+                return Rest.error(HttpResponseStatus.BAD_REQUEST, hosts == 0
+                        ? "Missing Host header: an HTTP/1.1 request must have one"
+                        : "More than one Host header (" + hosts + "): an HTTP/1.1 request must have exactly one", true);
+            }
+        }
+        return null;
     }
 
     private FullHttpResponse requestTimeout() {
