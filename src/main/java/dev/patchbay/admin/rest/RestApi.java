@@ -174,6 +174,9 @@ public final class RestApi implements AutoCloseable {
                             return;
                         }
                         ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                        // One request must arrive in full within admin_idle_timeout of its first byte.
+                        RequestDeadline deadline = new RequestDeadline(settings.idleTimeoutNanos());
+                        ch.pipeline().addLast("deadline", deadline);
                         SslContext tls = sslContext;
                         if (tls != null) {
                             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
@@ -182,7 +185,7 @@ public final class RestApi implements AutoCloseable {
                                 TimeUnit.NANOSECONDS));
                         ch.pipeline().addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
                         ch.pipeline().addLast("aggregate", new BodyLimit(settings.maxBodyBytes()));
-                        ch.pipeline().addLast("rest", new RestHandler(dispatcher));
+                        ch.pipeline().addLast("rest", new RestHandler(dispatcher, deadline));
                     }
                 });
         try {

@@ -1,5 +1,6 @@
 package dev.patchbay.admin.rest;
 
+import dev.patchbay.config.Durations;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,24 +26,34 @@ import org.slf4j.LoggerFactory;
 /**
  * One admin connection. Requests are answered strictly in order, one at a time: HTTP/1.1 pipelining
  * works even when an answer is computed off the loop (password hashing, waiting for a kill). A request
- * that cannot be decoded gets 400/414/431 and the connection is closed; an idle connection is closed.
+ * that cannot be decoded gets 400/414/431, one in an HTTP version other than 1.0 and 1.1 gets 505, an
+ * HTTP/1.1 request without exactly one Host header gets 400 (RFC 9112 §3.2, as libmicrohttpd does for
+ * MaxScale), one not received in full by its {@link RequestDeadline} gets 408; each then closes the
+ * connection. An idle connection is closed.
  */
 final class RestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger("patchbay.rest");
 
     private final Dispatcher dispatcher;
+    private final RequestDeadline deadline;
     private final ArrayDeque<FullHttpRequest> queue = new ArrayDeque<>();
     private boolean busy;
     private boolean streaming;
     private boolean closing;
+    /** A request's deadline passed while an earlier one was being answered: 408 once that answer is out. */
+    private boolean deadlinePassed;
 
-    RestHandler(Dispatcher dispatcher) {
+    RestHandler(Dispatcher dispatcher, RequestDeadline deadline) {
         this.dispatcher = dispatcher;
+        this.deadline = deadline;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof FullHttpRequest req) || streaming || closing) {
+        if (msg instanceof FullHttpRequest) {
+            deadline.requestReceived();
+        }
+        if (!(msg instanceof FullHttpRequest req) || streaming || closing || deadlinePassed) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -56,6 +67,9 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
         FullHttpRequest req = queue.poll();
         if (req == null) {
             busy = false;
+            if (deadlinePassed) {
+                closeWith(ctx, requestTimeout());
+            }
             return;
         }
         busy = true;
@@ -69,6 +83,12 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
             closeWith(ctx, Rest.error(status, "Malformed HTTP request: " + cause.getMessage(), true));
             return;
         }
+        FullHttpResponse refusal = refuseVersionOrHost(req);
+        if (refusal != null) {
+            req.release();
+            closeWith(ctx, refusal);
+            return;
+        }
         dispatcher.process(ctx.channel(), req).whenComplete((out, err) -> ctx.executor().execute(() -> {
             try {
                 Dispatcher.Outcome o = out != null ? out
@@ -80,6 +100,29 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
         }));
     }
 
+    /** 505 for an HTTP version other than 1.0 and 1.1; 400 for HTTP/1.1 without exactly one Host; else null. */
+    private static FullHttpResponse refuseVersionOrHost(FullHttpRequest req) {
+        HttpVersion v = req.protocolVersion();
+        if (!v.equals(HttpVersion.HTTP_1_1) && !v.equals(HttpVersion.HTTP_1_0)) {
+            return Rest.error(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version " + v.text()
+                    + " is not supported: use HTTP/1.1 or HTTP/1.0", true);
+        }
+        if (v.equals(HttpVersion.HTTP_1_1)) {
+            int hosts = req.headers().getAll(HttpHeaderNames.HOST).size();
+            if (hosts != 1) {
+                return Rest.error(HttpResponseStatus.BAD_REQUEST, hosts == 0
+                        ? "Missing Host header: an HTTP/1.1 request must have one"
+                        : "More than one Host header (" + hosts + "): an HTTP/1.1 request must have exactly one", true);
+            }
+        }
+        return null;
+    }
+
+    private FullHttpResponse requestTimeout() {
+        return Rest.error(HttpResponseStatus.REQUEST_TIMEOUT, "Request not received in full within "
+                + Durations.format(deadline.deadlineNanos()) + " of its first byte (admin_idle_timeout)", true);
+    }
+
     private void write(ChannelHandlerContext ctx, FullHttpRequest req, Dispatcher.Outcome o) {
         if (!ctx.channel().isActive()) {
             drain();
@@ -88,6 +131,7 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
         ApiResponse a = o.response();
         if (a.stream != null) {
             streaming = true;
+            deadline.stop();
             drain();
             a.stream.accept(ctx.channel());
             return;
@@ -144,6 +188,17 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent && !busy && !streaming) {
             ctx.close();
+            return;
+        }
+        if (evt == RequestDeadline.EXPIRED) {
+            if (streaming || closing) {
+                return;
+            }
+            if (busy) {
+                deadlinePassed = true; // answered in order, after the request in progress
+            } else {
+                closeWith(ctx, requestTimeout());
+            }
             return;
         }
         super.userEventTriggered(ctx, evt);

@@ -337,7 +337,7 @@ final class SessionsResource {
      * service's sessions do not all reconnect at once.
      */
     private CompletableFuture<ApiResponse> restartAll(ApiRequest r) {
-        Bulk b = bulk(r, false);
+        refuseUnknownParameters(r, "POST /v1/sessions/restart", BULK_RESTART_PARAMETERS);
         long spread = 0;
         String sp = r.query("spread");
         if (sp != null) {
@@ -347,6 +347,7 @@ final class SessionsResource {
                 throw ApiException.badRequest("Invalid value for 'spread': " + e.getMessage());
             }
         }
+        Bulk b = bulk(r, false);
         if (b.dryRun) {
             return CompletableFuture.completedFuture(ApiResponse.ok(b.meta(true)));
         }
@@ -383,24 +384,42 @@ final class SessionsResource {
 
     private CompletableFuture<ApiResponse> delete(ApiRequest r) {
         Session s = find(r);
-        long ttl = parseTtl(r.query("ttl"));
-        String safeArg = r.query("safe");
-        Boolean safe = safeArg == null ? Boolean.FALSE : ApiRequest.parseBool(safeArg.isEmpty() ? "true" : safeArg);
-        if (safe == null) {
-            throw ApiException.badRequest("Invalid value for 'safe': '" + safeArg + "' (expected true or false)");
-        }
+        KillOptions k = KillOptions.of(r);
         r.affectedSessions.add(s.id());
         String who = r.principal.user();
-        if (ttl > 0) {
+        if (k.ttlSeconds() > 0) {
             r.action = "session_kill_scheduled";
-            Termination t = Termination.killedBy(Termination.AdminInterface.REST_API, who);
-            log.info("Session {} will be killed in {} seconds{} (REST API, {})", s.id(), ttl,
-                    safe ? ", or earlier when idle" : "", who);
-            return s.control().scheduleKill(TimeUnit.SECONDS.toNanos(ttl), safe, t, who + " via the REST API",
-                    "Killed by " + who + " via the REST API").thenApply(v -> ApiResponse.empty(200));
+            log.info("Session {} will be killed in {} seconds{} (REST API, {})", s.id(), k.ttlSeconds(),
+                    k.safe() ? ", or earlier when idle" : "", who);
+            return scheduleKills(List.of(s), k, who).thenApply(v -> ApiResponse.empty(200));
         }
         r.action = "session_kill";
         return kill(List.of(s), who).thenApply(n -> ApiResponse.empty(200));
+    }
+
+    /** A DELETE's {@code ttl} (whole seconds; 0 or less: at once) and {@code safe} (earlier at an idle moment). */
+    private record KillOptions(long ttlSeconds, boolean safe) {
+        static KillOptions of(ApiRequest r) {
+            long ttl = parseTtl(r.query("ttl"));
+            String safeArg = r.query("safe");
+            Boolean safe = safeArg == null ? Boolean.FALSE : ApiRequest.parseBool(safeArg.isEmpty() ? "true" : safeArg);
+            if (safe == null) {
+                throw ApiException.badRequest("Invalid value for 'safe': '" + safeArg + "' (expected true or false)");
+            }
+            return new KillOptions(ttl, safe);
+        }
+    }
+
+    /** Schedules the ttl kill of each session (SessionControl: a repeat restarts the countdown). */
+    private CompletableFuture<Void> scheduleKills(List<Session> sessions, KillOptions k, String who) {
+        Termination t = Termination.killedBy(Termination.AdminInterface.REST_API, who);
+        List<CompletableFuture<Void>> scheduled = new ArrayList<>(sessions.size());
+        for (Session s : sessions) {
+            scheduled.add(s.control().scheduleKill(TimeUnit.SECONDS.toNanos(k.ttlSeconds()), k.safe(), t,
+                    who + " via the REST API", "Killed by " + who + " via the REST API"));
+        }
+        return CompletableFuture.allOf(scheduled.toArray(CompletableFuture[]::new))
+                .orTimeout(KILL_WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     /** ttl as a whole number of seconds; absent = 0 (at once). Negative values kill at once, as MaxScale. */
@@ -453,6 +472,40 @@ final class SessionsResource {
         }
     }
 
+    /** What every route takes (MaxScale's global parameters); fields[...] is matched by its prefix. */
+    private static final Set<String> GLOBAL_PARAMETERS = Set.of("pretty", "sync");
+    private static final Set<String> BULK_DELETE_PARAMETERS = Set.of("dry_run", "limit", "ttl", "safe");
+    private static final Set<String> BULK_RESTART_PARAMETERS = Set.of("dry_run", "limit", "spread");
+
+    /**
+     * A bulk action acts on many sessions at once: a parameter it does not know (a typo, or an option of
+     * another route) is refused rather than ignored, so that it never acts other than the caller meant.
+     * {@code page[size]}, {@code page[number]} and {@code sort} pass here and get their own refusal in
+     * {@link #bulk}.
+     */
+    private static void refuseUnknownParameters(ApiRequest r, String route, Set<String> own) {
+        List<String> unknown = new ArrayList<>();
+        for (String name : r.query.keySet()) {
+            boolean known = own.contains(name) || GLOBAL_PARAMETERS.contains(name) || name.equals("filter")
+                    || bracketed(name, "filter[") || bracketed(name, "fields[")
+                    || name.equals("sort") || name.equals("page[size]") || name.equals("page[number]");
+            if (!known) {
+                unknown.add("'" + name + "'");
+            }
+        }
+        if (!unknown.isEmpty()) {
+            List<String> takes = new ArrayList<>(List.of("filter", "filter[<json-path>]"));
+            own.stream().sorted().forEach(takes::add);
+            takes.addAll(List.of("pretty", "sync", "fields[<type>]"));
+            throw ApiException.badRequest("Unknown query parameter" + (unknown.size() > 1 ? "s " : " ")
+                    + String.join(", ", unknown) + " for " + route + " (it takes " + String.join(", ", takes) + ")");
+        }
+    }
+
+    private static boolean bracketed(String name, String prefix) {
+        return name.startsWith(prefix) && name.endsWith("]") && name.length() > prefix.length() + 1;
+    }
+
     /**
      * Selects by the request's filters ({@code filter=}, {@code filter[...]=}). {@code requireFilter}:
      * a bulk DELETE without a selector is refused, so that "kill everything" is never one typo away.
@@ -496,7 +549,10 @@ final class SessionsResource {
         return new Bulk(selected, dryRun);
     }
 
+    /** Kills what the filter selects, at once or, with {@code ttl}/{@code safe}, as DELETE /v1/sessions/:id does. */
     private CompletableFuture<ApiResponse> bulkDelete(ApiRequest r) {
+        refuseUnknownParameters(r, "DELETE /v1/sessions", BULK_DELETE_PARAMETERS);
+        KillOptions k = KillOptions.of(r);
         Bulk b = bulk(r, true);
         if (b.dryRun) {
             return CompletableFuture.completedFuture(ApiResponse.ok(b.meta(true)));
@@ -504,7 +560,14 @@ final class SessionsResource {
         for (Session s : b.sessions) {
             r.affectedSessions.add(s.id());
         }
+        String who = r.principal.user();
+        if (k.ttlSeconds() > 0) {
+            r.action = "session_kill_scheduled";
+            log.info("{} sessions will be killed in {} seconds{} (REST API, {})", b.sessions.size(), k.ttlSeconds(),
+                    k.safe() ? ", or earlier when idle" : "", who);
+            return scheduleKills(b.sessions, k, who).thenApply(v -> ApiResponse.ok(b.meta(false)));
+        }
         r.action = "session_kill";
-        return kill(b.sessions, r.principal.user()).thenApply(n -> ApiResponse.ok(b.meta(false)));
+        return kill(b.sessions, who).thenApply(n -> ApiResponse.ok(b.meta(false)));
     }
 }

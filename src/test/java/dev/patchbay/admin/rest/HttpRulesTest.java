@@ -199,6 +199,34 @@ class HttpRulesTest {
         assertThat(rig.get("/v1/sessions").statusCode()).isEqualTo(200);
     }
 
+    /** Only HTTP/1.0 and 1.1 are spoken; HTTP/1.1 needs exactly one Host (RFC 9112 §3.2, libmicrohttpd for MaxScale). */
+    @Test
+    void otherHttpVersionsAre505AndHttp11WithoutOneHostIs400() throws Exception {
+        String auth = "Authorization: " + RestRig.ADMIN + "\r\n";
+        for (String version : new String[] {"HTTP/9.9", "HTTP/2.0", "HTTP/1.2", "HTTP/0.9"}) {
+            String r = Raw.exchange(rig.port(), "GET /v1/sessions " + version + "\r\nHost: x\r\n" + auth + "\r\n");
+            assertThat(Raw.status(r)).as(version).isEqualTo(505);
+            assertThat(errorDetail(r)).isEqualTo("HTTP version " + version + " is not supported: use HTTP/1.1 or HTTP/1.0");
+        }
+        String r = Raw.exchange(rig.port(), "GET /v1/sessions HTTP/1.1\r\n" + auth + "\r\n");
+        assertThat(Raw.status(r)).isEqualTo(400);
+        assertThat(errorDetail(r)).isEqualTo("Missing Host header: an HTTP/1.1 request must have one");
+        r = Raw.exchange(rig.port(), "GET /v1/sessions HTTP/1.1\r\nHost: a\r\nHost: b\r\n" + auth + "\r\n");
+        assertThat(Raw.status(r)).isEqualTo(400);
+        assertThat(errorDetail(r)).isEqualTo("More than one Host header (2): an HTTP/1.1 request must have exactly one");
+        // HTTP/1.0 has no Host requirement; the links then use the address the client connected to.
+        r = Raw.exchange(rig.port(), "GET /v1/maxscale HTTP/1.0\r\n" + auth + "\r\n");
+        assertThat(Raw.status(r)).isEqualTo(200);
+        assertThat(r).contains("http://127.0.0.1:" + rig.port() + "/v1/maxscale/");
+        assertThat(rig.get("/v1/").statusCode()).isEqualTo(200);
+    }
+
+    private static String errorDetail(String rawAnswer) {
+        assertThat(rawAnswer.toLowerCase()).contains("content-type: application/json");
+        String body = rawAnswer.substring(rawAnswer.indexOf("\r\n\r\n") + 4);
+        return Json.MAPPER.readTree(body).path("errors").path(0).path("detail").asString();
+    }
+
     @Test
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         Session s = rig.openSession();

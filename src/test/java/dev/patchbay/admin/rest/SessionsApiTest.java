@@ -344,6 +344,66 @@ class SessionsApiTest {
         assertThat(RestRig.detail(r)).isEqualTo("Invalid value for 'limit': '-1' (expected a whole number >= 0)");
     }
 
+    @Test
+    void bulkDeleteHonoursTtlAndSafeAsTheSingleDeleteDoes() throws Exception {
+        Session a = rig.openSession();
+        Session b = rig.openSession();
+        String selector = encodeQuery("filter=/id=or(\"" + a.id() + "\",\"" + b.id() + "\")");
+        HttpResponse<String> r = rig.send("DELETE", "/v1/sessions?" + selector + "&ttl=2", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(RestRig.json(r).path("meta").path("total").asInt()).isEqualTo(2);
+        // Scheduled, not done: both still work and show the pending kill.
+        assertThat(a.state().isLive()).isTrue();
+        RestRig.echo(rig.socketOf(b), "still alive within the ttl");
+        JsonNode kill = rig.getJson("/v1/sessions/" + a.id()).path("data").path("attributes").path("control")
+                .path("pending_kill");
+        assertThat(kill.path("safe").asBoolean()).isFalse();
+        assertThat(kill.path("requested_by").asString()).isEqualTo("admin via the REST API");
+        Awaitility.await().atMost(6, TimeUnit.SECONDS)
+                .until(() -> a.state() instanceof SessionState.Closed && b.state() instanceof SessionState.Closed);
+        assertThat(a.termination().cause()).isEqualTo(Termination.Cause.KILLED);
+        // safe=true: idle sessions go at the first idle moment, long before the 30 s ttl.
+        Session c = rig.openSession();
+        r = rig.send("DELETE", "/v1/sessions?" + encodeQuery("filter=/id=\"" + c.id() + "\"") + "&ttl=30&safe=true", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> c.state() instanceof SessionState.Closed);
+    }
+
+    @Test
+    void bulkActionsRefuseBadOptionsAndUnknownParametersAndDoNothing() throws Exception {
+        Session s = rig.openSession();
+        String selector = encodeQuery("filter=/id=\"" + s.id() + "\"");
+        HttpResponse<String> r = rig.send("DELETE", "/v1/sessions?" + selector + "&ttl=abc", null);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(RestRig.detail(r)).isEqualTo("Invalid value for 'ttl': 'abc' (expected a whole number of seconds)");
+        r = rig.send("DELETE", "/v1/sessions?" + selector + "&dry_run=true&safe=maybe", null);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(RestRig.detail(r)).isEqualTo("Invalid value for 'safe': 'maybe' (expected true or false)");
+        r = rig.send("DELETE", "/v1/sessions?" + selector + "&dry_run=true&bogus_param=1&safe=maybe", null);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(RestRig.detail(r)).isEqualTo("Unknown query parameter 'bogus_param' for DELETE /v1/sessions (it takes "
+                + "filter, filter[<json-path>], dry_run, limit, safe, ttl, pretty, sync, fields[<type>])");
+        r = rig.send("DELETE", "/v1/sessions?" + selector + "&fitler=x&rdns=true", null);
+        assertThat(RestRig.detail(r)).startsWith("Unknown query parameters 'fitler', 'rdns' for DELETE /v1/sessions");
+        // Restart has no ttl: named, not ignored.
+        r = rig.send("POST", "/v1/sessions/restart?" + selector + "&ttl=30", "");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(RestRig.detail(r)).isEqualTo("Unknown query parameter 'ttl' for POST /v1/sessions/restart (it takes "
+                + "filter, filter[<json-path>], dry_run, limit, spread, pretty, sync, fields[<type>])");
+        assertThat(s.state().isLive()).isTrue();
+        RestRig.echo(rig.socketOf(s), "untouched by the refused requests");
+        assertThat(s.control().pendingKill()).as("no kill was scheduled").isNull();
+        Awaitility.await("no restart was made").during(500, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                .until(() -> s.control().restarts() == 0);
+        // The parameters every route takes still work on the bulk routes.
+        r = rig.send("DELETE", "/v1/sessions?" + selector + "&dry_run=true&pretty=false&sync=false&fields[sessions]=id", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).startsWith("{\"meta\":{");
+        r = rig.send("POST", "/v1/sessions/restart?" + selector + "&dry_run=true&spread=1s&pretty=no", "");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(s.state().isLive()).isTrue();
+    }
+
     static String encodeQuery(String q) {
         StringBuilder sb = new StringBuilder();
         int eq = q.indexOf('=');
