@@ -85,6 +85,12 @@ public final class RestApi implements AutoCloseable {
     }
 
     private SslContext httpsContext() {
+        for (String[] f : new String[][] {{"admin_ssl_cert", settings.sslCert()}, {"admin_ssl_key", settings.sslKey()}}) {
+            if (!new File(f[1]).isFile() || !new File(f[1]).canRead()) {
+                // Netty would say "does not contain valid certificates" of a file that is not there at all.
+                throw new IllegalStateException("REST API TLS: " + f[0] + " " + f[1] + " is not a readable file");
+            }
+        }
         try {
             return SslContextBuilder.forServer(new File(settings.sslCert()), new File(settings.sslKey())).build();
         } catch (Exception e) {

@@ -84,6 +84,10 @@ class TlsTest {
         try {
             assertThatThrownBy(() -> RestRig.start(Map.of(), "admin_ssl_cert=" + cert + "\nadmin_ssl_key=" + key + "\n", ""))
                     .hasMessageContaining("REST API TLS: cannot load admin_ssl_cert");
+            // A file that is not there is named as such, not as one without valid certificates.
+            assertThatThrownBy(() -> RestRig.start(Map.of(), "admin_ssl_cert=" + dir.resolve("missing.pem") + "\nadmin_ssl_key="
+                    + key + "\n", "")).hasMessageContaining("REST API TLS: admin_ssl_cert " + dir.resolve("missing.pem")
+                    + " is not a readable file");
         } finally {
             Files.deleteIfExists(cert);
             Files.deleteIfExists(key);
