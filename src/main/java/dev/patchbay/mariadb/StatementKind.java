@@ -9,8 +9,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What a COM_QUERY does to session state, read from the first keywords of the frame in place: the
- * hot path copies a statement only when it changes the session (history) or its temporary tables.
+ * What a COM_QUERY does to session state, read from the first keywords of the frame in place (after
+ * any leading comments, and inside an executable comment {@code /*!40101 SET …}, as ORMs and dump tools
+ * write them): the hot path copies a statement only when it changes the session (history) or its
+ * temporary tables. Only the first statement of a multi-statement query is classified.
  */
 enum StatementKind {
     /** Changes no session state Patchbay tracks. */
@@ -25,12 +27,14 @@ enum StatementKind {
     DROP_TABLE;
 
     private static final int SCAN = 96;
+    /** How far leading comments are followed before the statement is taken for OTHER. */
+    private static final int COMMENTS = 4096;
 
     /** Classifies the COM_QUERY in {@code frame} (header, command byte, SQL). */
     static StatementKind of(ByteBuf frame) {
         int start = frame.readerIndex() + Packets.HEADER + 1;
-        int end = Math.min(frame.writerIndex(), start + SCAN);
-        int p = skipSpace(frame, start, end);
+        int p = skipSpaceAndComments(frame, start, Math.min(frame.writerIndex(), start + COMMENTS));
+        int end = Math.min(frame.writerIndex(), p + SCAN);
         int q;
         if ((q = keyword(frame, p, end, "SET")) >= 0) {
             q = skipSpace(frame, q, end);
@@ -66,6 +70,57 @@ enum StatementKind {
             return keyword(frame, q, end, "TEMPORARY") >= 0 ? CREATE_TEMPORARY : OTHER;
         }
         return OTHER;
+    }
+
+    /**
+     * Skips blanks and comments ({@code /* … *\/}, {@code -- …}, {@code # …}); stops inside an executable
+     * comment ({@code /*!}, {@code /*M!}, with an optional version), whose text the server runs.
+     */
+    static int skipSpaceAndComments(ByteBuf b, int p, int end) {
+        while (true) {
+            p = skipSpace(b, p, end);
+            if (p + 1 < end && b.getByte(p) == '/' && b.getByte(p + 1) == '*') {
+                int q = p + 2;
+                if (q + 1 < end && b.getByte(q) == 'M' && b.getByte(q + 1) == '!') {
+                    q++;
+                }
+                if (q < end && b.getByte(q) == '!') {
+                    q++;
+                    while (q < end && b.getByte(q) >= '0' && b.getByte(q) <= '9') {
+                        q++;
+                    }
+                    p = q;
+                    continue;
+                }
+                p = after(b, p + 2, end, "*/");
+            } else if (p < end && (b.getByte(p) == '#' || (p + 2 < end && b.getByte(p) == '-' && b.getByte(p + 1) == '-'
+                    && Character.isWhitespace(b.getByte(p + 2))))) {
+                p = after(b, p + 1, end, "\n");
+            } else {
+                return p;
+            }
+        }
+    }
+
+    /** Position after the first {@code text} at or after {@code p}, or {@code end}. */
+    private static int after(ByteBuf b, int p, int end, String text) {
+        for (int i = p; i + text.length() <= end; i++) {
+            boolean match = true;
+            for (int k = 0; k < text.length() && match; k++) {
+                match = b.getByte(i + k) == text.charAt(k);
+            }
+            if (match) {
+                return i + text.length();
+            }
+        }
+        return end;
+    }
+
+    /** {@code sql} from its first statement keyword on (leading comments and an executable comment's opening cut). */
+    static String withoutLeadingComments(String sql) {
+        // ISO-8859-1 keeps one byte per char, so the offset in bytes is the offset in chars.
+        byte[] bytes = sql.getBytes(StandardCharsets.ISO_8859_1);
+        return sql.substring(skipSpaceAndComments(io.netty.buffer.Unpooled.wrappedBuffer(bytes), 0, bytes.length));
     }
 
     private static int skipSpace(ByteBuf b, int p, int end) {
@@ -118,13 +173,13 @@ enum StatementKind {
 
     /** The table a CREATE TEMPORARY TABLE creates (unquoted, without its database), or null. */
     static String createdTable(String sql) {
-        Matcher m = CREATE.matcher(sql);
+        Matcher m = CREATE.matcher(withoutLeadingComments(sql));
         return m.find() ? tableName(m) : null;
     }
 
     /** The tables a DROP TABLE names. */
     static List<String> droppedTables(String sql) {
-        Matcher m = DROP.matcher(sql);
+        Matcher m = DROP.matcher(withoutLeadingComments(sql).replaceFirst("\\*/\\s*$", ""));
         List<String> out = new ArrayList<>();
         if (!m.find()) {
             return out;

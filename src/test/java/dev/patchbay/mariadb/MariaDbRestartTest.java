@@ -249,6 +249,31 @@ class MariaDbRestartTest {
         }
     }
 
+    /** ORMs and dump tools put comments first; MariaDB runs an executable comment's text. */
+    @Test
+    void commentedSessionCommandsAndTemporaryTablesAreRecognised() throws Exception {
+        try (Connection c = connect("")) {
+            Session s = sessionOf(c);
+            try (Statement st = c.createStatement()) {
+                st.execute("/* app */ SET @a = 1");
+                st.execute("-- orm\nSET @b = 2");
+                st.execute("# tool\n /*!40101 SET @c = 3 */");
+                st.execute("/* app */ USE rs_db2");
+                st.execute("/* orm */ CREATE TEMPORARY TABLE commented (a INT)");
+            }
+            SessionControl.RestartResult refused = restart(s);
+            assertThat(refused.ok()).isFalse();
+            assertThat(refused.detail()).startsWith("the session has temporary tables (commented)");
+            try (Statement st = c.createStatement()) {
+                st.execute("/* orm */ DROP TEMPORARY TABLE commented");
+            }
+            SessionControl.RestartResult r = restart(s);
+            assertThat(r.ok()).as(r.detail()).isTrue();
+            assertThat(query(c, "SELECT @a + @b + @c")).isEqualTo(6);
+            assertThat(text(c, "SELECT DATABASE()")).isEqualTo("rs_db2");
+        }
+    }
+
     @Test
     void aReplayWhoseReplyDiffersKeepsTheOldConnection() throws Exception {
         db.exec("CREATE DATABASE IF NOT EXISTS rs_gone");
