@@ -164,6 +164,11 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
     private boolean flushClient;
     private boolean flushBackend;
     private boolean clientErrorSent;
+    /**
+     * Another session's {@code KILL CONNECTION} of this one is at the server (set on this loop by the killer):
+     * the end of the backend connection that follows is that kill.
+     */
+    private Termination expectedKill;
     private int channelsOpen;
     private boolean draining;
     private Login changeUser;
@@ -1144,6 +1149,11 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
             return;
         }
         SessionLog.info(session, "KILL {}{}: {} backend connection(s)", kill.queryOnly() ? "QUERY " : "", kill.id(), conns.size());
+        if (!kill.queryOnly()) {
+            // The server will close the target's backend connection before it answers us: tell the target
+            // first, so that it ends as killed (and its client is told so), not as a server close.
+            expectKillOf(target, Termination.killedBy(Termination.AdminInterface.SQL_KILL, by));
+        }
         List<ByteBuf> errors = new ArrayList<>();
         int[] left = {conns.size()};
         for (ProtocolDetails.BackendConnection c : conns) {
@@ -1188,6 +1198,9 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
             return;
         }
         if (!errors.isEmpty()) {
+            if (!kill.queryOnly()) {
+                expectKillOf(target, null); // refused (not the owner …): the target goes on
+            }
             ByteBuf first = errors.remove(0);
             errors.forEach(ByteBuf::release);
             Packets.setSequence(first, 1);
@@ -1198,6 +1211,12 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
             target.kill(Termination.killedBy(Termination.AdminInterface.SQL_KILL, by));
         }
         replyLocal(Packets.ok(client.alloc(), 1, currentStatus()));
+    }
+
+    private static void expectKillOf(Session target, Termination why) {
+        if (target.io() instanceof MariaDbSession m) {
+            target.execute(() -> m.expectedKill = why);
+        }
     }
 
     private int currentStatus() {
@@ -1603,6 +1622,10 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
      */
     private void backendGone(String why) {
         if (closing) {
+            return;
+        }
+        if (expectedKill != null) {
+            kill(expectedKill, null);
             return;
         }
         if (login != null && heldServer != null) {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.patchbay.Patchbay;
 import dev.patchbay.core.ProtocolDetails;
 import dev.patchbay.core.Session;
+import dev.patchbay.core.Termination;
 import dev.patchbay.testing.MariaDbServer;
 import dev.patchbay.testing.Proxy;
 import java.nio.file.Files;
@@ -293,6 +294,34 @@ class MariaDbCommandTest {
             st.execute("KILL CONNECTION " + id);
             await().atMost(Duration.ofSeconds(5)).until(() -> proxy.sessions().get(id) == null);
             assertThatThrownBy(() -> victim.createStatement().executeQuery("SELECT 1")).isInstanceOf(SQLException.class);
+        }
+    }
+
+    /** As from MariaDB: the killed client waiting for an answer is told, and the session ends as killed. */
+    @Test
+    void killConnectionFromAnotherSessionAnswersTheVictimWith1927() throws Exception {
+        try (Connection victim = connect(""); Connection killer = connect(""); Statement st = killer.createStatement()) {
+            long id = victim.unwrap(org.mariadb.jdbc.Connection.class).getThreadId();
+            Session s = proxy.sessions().get(id);
+            java.util.concurrent.atomic.AtomicReference<Throwable> got = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread t = new Thread(() -> {
+                try (Statement v = victim.createStatement()) {
+                    v.executeQuery("SELECT SLEEP(5)");
+                } catch (Throwable e) {
+                    got.set(e);
+                }
+            });
+            t.start();
+            await().atMost(Duration.ofSeconds(5)).until(() -> ((MariaDbDetails) s.protocolDetails()).awaitingResponse());
+            st.execute("KILL " + id);
+            t.join(10_000);
+            assertThat(got.get()).isInstanceOfSatisfying(SQLException.class, e -> {
+                assertThat(e.getErrorCode()).isEqualTo(1927);
+                assertThat(e.getMessage()).contains("Connection was killed");
+            });
+            Termination end = s.closedFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(end.cause()).isEqualTo(Termination.Cause.KILLED);
+            assertThat(end.detail()).startsWith("SQL KILL session ");
         }
     }
 
