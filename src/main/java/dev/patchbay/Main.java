@@ -35,7 +35,7 @@ import sun.misc.SignalHandler;
             "  patchbay --config /etc/patchbay.cnf  run a configuration",
             "  patchbay --check --config FILE       validate a configuration and exit"},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success (or a valid configuration with --check)", "1:invalid configuration",
+        exitCodeList = {"0:success (or a valid configuration with --check)", "1:invalid configuration, or the file cannot be read",
             "2:invalid command line", "3:could not start (e.g. a port is in use)"})
 public final class Main implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -102,11 +102,18 @@ public final class Main implements Callable<Integer> {
             return 1;
         }
         if (check) {
-            spec.commandLine().getOut().printf("%s: configuration is valid (%d servers, %d services, %d listeners, %d stats sockets)%n",
-                    config, cfg.servers().size(), cfg.services().size(), cfg.listeners().size(), cfg.statsSockets().size());
+            spec.commandLine().getOut().printf("%s: configuration is valid (%s, %s, %s, %s, %s)%n", config,
+                    count(cfg.servers().size(), "server"), count(cfg.services().size(), "service"),
+                    count(cfg.listeners().size(), "listener"), count(cfg.statsSockets().size(), "stats socket"),
+                    count(cfg.filters().size(), "filter"));
             return 0;
         }
         return run(cfg, null);
+    }
+
+    /** "1 server", "2 servers", "0 servers". */
+    static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     private int runDemo() throws Exception {

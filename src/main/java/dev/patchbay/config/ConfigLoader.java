@@ -235,6 +235,27 @@ public final class ConfigLoader {
         return placed;
     }
 
+    /**
+     * Sorts one section's errors by their line number, stably: two errors on one line keep the order
+     * they were found in. Every such error starts with {@code file:line: }.
+     */
+    static void sortByLine(List<String> sectionErrors, String file) {
+        String prefix = file + ":";
+        sectionErrors.sort(java.util.Comparator.comparingInt(m -> lineOf(m, prefix)));
+    }
+
+    private static int lineOf(String error, String prefix) {
+        if (!error.startsWith(prefix)) {
+            return Integer.MAX_VALUE;
+        }
+        int end = error.indexOf(':', prefix.length());
+        try {
+            return Integer.parseInt(error.substring(prefix.length(), end < 0 ? error.length() : end));
+        } catch (NumberFormatException e) {
+            return Integer.MAX_VALUE;
+        }
+    }
+
     private static PatchbayConfig build(String file, String text, List<IniParser.Section> main, Path runtimeDir,
                                         List<Source> runtime, List<String> errors) throws ConfigException {
         List<Placed> sections = merge(file, main, runtime, errors);
@@ -249,54 +270,60 @@ public final class ConfigLoader {
         Map<String, PatchbayConfig.Origin> origins = new LinkedHashMap<>();
 
         for (Placed p : sections) {
-            IniParser.Section section = p.section();
-            SectionReader r = new SectionReader(p.file(), section, errors);
-            readers.put(section.name(), r);
-            IniParser.Entry typeEntry = section.entries().get("type");
-            if (section.name().equals(GLOBAL_SECTION)) {
-                if (typeEntry != null) {
-                    r.error("type", "the [" + GLOBAL_SECTION + "] section takes no type");
-                }
-                global = global(r);
-                r.finish();
-                continue;
-            }
-            if (typeEntry == null) {
-                errors.add(p.file() + ":" + section.line() + ": [" + section.name()
-                        + "] type: is required (server, service, listener, filter or stats_socket)");
-                continue;
-            }
-            origins.put(section.name(), new PatchbayConfig.Origin(p.file(), section.line(), p.runtime(), p.overrides()));
-            switch (typeEntry.value().toLowerCase(Locale.ROOT)) {
-                case "server":
-                    servers.add(server(r));
-                    break;
-                case "service":
-                    services.add(service(r));
-                    break;
-                case "listener":
-                    listeners.add(listener(r));
-                    break;
-                case "stats_socket":
-                    if (p.runtime()) {
-                        r.error("type", "a stats_socket cannot be created or changed at run time");
-                        continue;
+            int firstError = errors.size();
+            try {
+                IniParser.Section section = p.section();
+                SectionReader r = new SectionReader(p.file(), section, errors);
+                readers.put(section.name(), r);
+                IniParser.Entry typeEntry = section.entries().get("type");
+                if (section.name().equals(GLOBAL_SECTION)) {
+                    if (typeEntry != null) {
+                        r.error("type", "the [" + GLOBAL_SECTION + "] section takes no type");
                     }
-                    sockets.add(statsSocket(r));
-                    break;
-                case "filter":
-                    PatchbayConfig.FilterConfig f = filter(r);
-                    if (f == null) {
-                        continue;
-                    }
-                    filters.add(f);
-                    break;
-                default:
-                    r.error("type", "'" + typeEntry.value()
-                            + "' is not a known type (server, service, listener, filter, stats_socket)");
+                    global = global(r);
+                    r.finish();
                     continue;
+                }
+                if (typeEntry == null) {
+                    errors.add(p.file() + ":" + section.line() + ": [" + section.name()
+                            + "] type: is required (server, service, listener, filter or stats_socket)");
+                    continue;
+                }
+                origins.put(section.name(), new PatchbayConfig.Origin(p.file(), section.line(), p.runtime(), p.overrides()));
+                switch (typeEntry.value().toLowerCase(Locale.ROOT)) {
+                    case "server":
+                        servers.add(server(r));
+                        break;
+                    case "service":
+                        services.add(service(r));
+                        break;
+                    case "listener":
+                        listeners.add(listener(r));
+                        break;
+                    case "stats_socket":
+                        if (p.runtime()) {
+                            r.error("type", "a stats_socket cannot be created or changed at run time");
+                            continue;
+                        }
+                        sockets.add(statsSocket(r));
+                        break;
+                    case "filter":
+                        PatchbayConfig.FilterConfig f = filter(r);
+                        if (f == null) {
+                            continue;
+                        }
+                        filters.add(f);
+                        break;
+                    default:
+                        r.error("type", "'" + typeEntry.value()
+                                + "' is not a known type (server, service, listener, filter, stats_socket)");
+                        continue;
+                }
+                r.finish();
+            } finally {
+                // In line order, as the section reads, not in the order the checks ran.
+                sortByLine(errors.subList(firstError, errors.size()), p.file());
             }
-            r.finish();
         }
         if (global == null) {
             global = global(new SectionReader(file, new IniParser.Section(GLOBAL_SECTION, 1, new HashMap<>()), errors));

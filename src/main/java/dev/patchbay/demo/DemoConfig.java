@@ -86,7 +86,7 @@ public final class DemoConfig {
                   echo "show sess" | socat stdio tcp4-connect:127.0.0.1:%3$d      # HAProxy-style runtime API
                   echo "show sess" | socat stdio unix-connect:%4$s
                   curl -u admin:mariadb http://127.0.0.1:8989/v1/sessions          # MaxScale-style REST API
-                  curl http://127.0.0.1:8989/metrics                             # Prometheus metrics
+                  curl -u admin:mariadb http://127.0.0.1:8989/metrics              # Prometheus metrics
                 Stop with Ctrl-C (graceful: sessions get the grace period to finish).
                 """.formatted(ECHO_PORT, HTTP_PORT, CLI_PORT, CLI_SOCKET);
     }

@@ -126,7 +126,8 @@ public abstract class SocketListener implements BoundListener {
         if (e instanceof java.nio.channels.UnresolvedAddressException) {
             return "the host name does not resolve";
         }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        // The kernel's words ("Address already in use"), not Netty's "bind(..) failed with error(-98): ".
+        return ProxiedSession.ioProblem(e);
     }
 
     @Override

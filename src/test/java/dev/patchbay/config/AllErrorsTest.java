@@ -130,4 +130,52 @@ class AllErrorsTest {
         assertThat(((ConfigException) t).errors()).containsExactly(
                 "/etc/patchbay/patchbay.cnf:1: [x] type: is required (server, service, listener, filter or stats_socket)");
     }
+
+    /** Within a section the errors come in line order, not in the order the loader checks the keys. */
+    @Test
+    void aSectionsErrorsComeInLineOrder() {
+        assertThat(Cfg.errors("""
+                [db1]
+                type=server
+                colour=blue
+                health_check=http
+                weight=high
+                port=0
+                address=
+                """)).containsExactly(
+                "test.cnf:3: [db1] colour: unknown key",
+                "test.cnf:4: [db1] health_check: 'http' is not one of tcp, mariadb, none",
+                "test.cnf:5: [db1] weight: 'high' is not a whole number",
+                "test.cnf:6: [db1] port: '0' is not a port number (1-65535)",
+                "test.cnf:7: [db1] address: is required");
+    }
+
+    /** Errors about missing keys share the section's line, and keep the order the checks found them in. */
+    @Test
+    void errorsOnOneLineKeepTheirOrder() {
+        List<String> errors = Cfg.errors("[patchbay]\nthreads=2\n\n[db1]\ntype=server\ncolour=blue\n");
+        assertThat(errors).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(errors.get(errors.size() - 1)).isEqualTo("test.cnf:6: [db1] colour: unknown key");
+        assertThat(errors.subList(0, errors.size() - 1)).allMatch(e -> e.startsWith("test.cnf:4: [db1] "));
+        List<String> unsorted = new java.util.ArrayList<>(errors);
+        ConfigLoader.sortByLine(unsorted, "test.cnf");
+        assertThat(unsorted).containsExactlyElementsOf(errors);
+    }
+
+    @Test
+    void sortingIsStableAndByLineNumberNotText() {
+        List<String> errors = new java.util.ArrayList<>(List.of(
+                "a:b.cnf:10: [s] x: first at 10",
+                "a:b.cnf:9: [s] y: at 9",
+                "a:b.cnf:10: [s] z: second at 10",
+                "a:b.cnf:100: [s] w: at 100",
+                "a:b.cnf:2: [s] v: at 2"));
+        ConfigLoader.sortByLine(errors, "a:b.cnf");
+        assertThat(errors).containsExactly(
+                "a:b.cnf:2: [s] v: at 2",
+                "a:b.cnf:9: [s] y: at 9",
+                "a:b.cnf:10: [s] x: first at 10",
+                "a:b.cnf:10: [s] z: second at 10",
+                "a:b.cnf:100: [s] w: at 100");
+    }
 }

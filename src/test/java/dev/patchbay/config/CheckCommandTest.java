@@ -40,7 +40,40 @@ class CheckCommandTest {
         Run r = run("--check", "--config", f.toString());
         assertThat(r.code()).isZero();
         assertThat(r.output()).isEqualTo(
-                f + ": configuration is valid (2 servers, 1 services, 1 listeners, 1 stats sockets)\n");
+                f + ": configuration is valid (2 servers, 1 service, 1 listener, 1 stats socket, 0 filters)\n");
+    }
+
+    @Test
+    void theCountsAreSingularForOneAndIncludeFilters() throws Exception {
+        Path f = write("one.cnf", """
+                [s1]
+                type=server
+                address=127.0.0.1
+                port=3306
+
+                [svc]
+                type=service
+                servers=s1
+                filters=q
+
+                [svc2]
+                type=service
+                servers=s1
+
+                [lst]
+                type=listener
+                service=svc
+                port=4006
+
+                [q]
+                type=filter
+                module=capture
+                file=/tmp/cap-%i.pcap
+                """);
+        Run r = run("--check", "--config", f.toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.output()).isEqualTo(
+                f + ": configuration is valid (1 server, 2 services, 1 listener, 0 stats sockets, 1 filter)\n");
     }
 
     @Test
@@ -141,7 +174,7 @@ class CheckCommandTest {
                     .startsWith("Usage: patchbay [-hV] [--check] [--demo] [-c=FILE]\n")
                     .contains("-c, --config=FILE", "--check", "--demo", "-h, --help", "-V, --version")
                     .contains("patchbay --check --config FILE")
-                    .contains("Exit codes:", "0   success", "1   invalid configuration", "2   invalid command line");
+                    .contains("Exit codes:", "0   success", "1   invalid configuration, or the file cannot be read", "2   invalid command line");
         }
     }
 

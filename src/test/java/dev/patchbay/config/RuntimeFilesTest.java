@@ -129,8 +129,8 @@ class RuntimeFilesTest {
                 "test.cnf:15: [f1] module: is required",
                 "test.cnf:19: [f2] module: 'qla' is not a known filter module (capture, qlafilter,"
                 + " regexfilter, throttlefilter, topfilter)",
-                "test.cnf:25: [f3] max_queued_bytes: '10' is out of range (65536-1073741824)",
-                "test.cnf:24: [f3] file: '/tmp/%s.pcap' may only use %i (the session id) as a placeholder");
+                "test.cnf:24: [f3] file: '/tmp/%s.pcap' may only use %i (the session id) as a placeholder",
+                "test.cnf:25: [f3] max_queued_bytes: '10' is out of range (65536-1073741824)");
         assertErrors(Cfg.BACKEND.replace("servers=s1,s2", "servers=s1,s2\nfilters=nope"),
                 "test.cnf:14: [svc] filters: 'nope' is not a filter defined in this file");
     }

@@ -100,17 +100,17 @@ class StatementFilterConfigTest {
                 "test.cnf:7: [q] separator: is empty (leave the key out for the default, \",\")",
                 "test.cnf:8: [q] append: 'sometimes' is not a boolean (true/false, yes/no, on/off, 1/0)",
                 "test.cnf:9: [q] duration_unit: 'ns' is not one of milliseconds, ms, microseconds, us",
-                "test.cnf:14: [q] max_queued_bytes: '10' is out of range (65536-1073741824)",
-                "test.cnf:12: [q] options: 'case,ignorecase' gives both case and ignorecase",
                 "test.cnf:10: [q] match: '(select' is not a valid regular expression: Unclosed group near position 7",
                 "test.cnf:11: [q] exclude: '[a-' is not a valid regular expression: Illegal character range near"
                         + " position 3",
+                "test.cnf:12: [q] options: 'case,ignorecase' gives both case and ignorecase",
                 "test.cnf:13: [q] source: 'db.example.com' is not an IP address or network (e.g. 192.168.0.10 or"
                         + " 192.168.0.0/24)",
+                "test.cnf:14: [q] max_queued_bytes: '10' is out of range (65536-1073741824)",
                 "test.cnf:15: [q] colour: unknown key");
         assertErrors("[q]\ntype=filter\nmodule=qlafilter\nfilebase=x\nlog_data=\nlog_type=\noptions=nocase\n",
-                "test.cnf:6: [q] log_type: is empty (leave the key out for the default, session)",
                 "test.cnf:5: [q] log_data: is empty (leave the key out for the default, date,user,query)",
+                "test.cnf:6: [q] log_type: is empty (leave the key out for the default, session)",
                 "test.cnf:7: [q] options: 'nocase' is not one of ignorecase, case, extended");
     }
 

@@ -24,4 +24,26 @@ class IoProblemTest {
         assertThat(ProxiedSession.describe(new ConnectException("connect(..) failed: No route to host")))
                 .isEqualTo("No route to host");
     }
+
+    @Test
+    void aHealthCheckConnectFailureShowsTheKernelsWords() {
+        assertThat(HealthChecker.connectProblem(new ConnectException(
+                "finishConnect(..) failed with error(-111): Connection refused: 127.0.0.1/127.0.0.1:29619")))
+                .isEqualTo("Connection refused: 127.0.0.1/127.0.0.1:29619");
+        assertThat(HealthChecker.connectProblem(new io.netty.channel.ConnectTimeoutException("connection timed out")))
+                .isEqualTo("connect timeout");
+        assertThat(HealthChecker.connectProblem(new ConnectException("Connection refused")))
+                .isEqualTo("Connection refused");
+    }
+
+    @Test
+    void aBindFailureShowsTheKernelsWords() {
+        assertThat(SocketListener.bindProblem(new java.net.BindException(
+                "bind(..) failed with error(-98): Address already in use")))
+                .isEqualTo("Address already in use");
+        assertThat(SocketListener.bindProblem(new java.net.BindException("Address already in use")))
+                .isEqualTo("Address already in use");
+        assertThat(SocketListener.bindProblem(new java.nio.channels.UnresolvedAddressException()))
+                .isEqualTo("the host name does not resolve");
+    }
 }
