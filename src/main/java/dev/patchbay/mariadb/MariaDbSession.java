@@ -383,7 +383,10 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         if (account != null && account.isNative()) {
             sha1 = NativePassword.verify(scramble, account.nativeHash(), login.token());
         }
-        if (sha1 == null && !login.retried()) {
+        // A refusal may come from accounts loaded before a CREATE USER or GRANT: reload (at most once per
+        // users_refresh_time) and check this login again, as MaxScale does for any failed login.
+        boolean databaseDenied = sha1 != null && !UserAccounts.databaseAllowed(account, login.database());
+        if ((sha1 == null || databaseDenied) && !login.retried()) {
             phase = new Phase.Verifying();
             mdb.accounts().refresh(false).whenComplete((a, e) -> session.execute(() -> {
                 if (!closing) {

@@ -112,6 +112,19 @@ class MariaDbAuthTest {
     }
 
     @Test
+    void aDatabaseGrantedAfterLoadingIsFoundAfterTheRefusedLoginReloads() throws Exception {
+        MariaDbFixture.createUser(db, "auth_grant", "%", "g", "auth_db");
+        try (Connection c = MariaDbFixture.connect(proxy, "auth_grant", "g", "auth_db", "")) {
+            assertThat(c.isValid(2)).isTrue(); // the account is loaded now, with auth_db only
+        }
+        db.exec("GRANT SELECT ON auth_other.* TO 'auth_grant'@'%'");
+        try (Connection c = MariaDbFixture.connect(proxy, "auth_grant", "g", "auth_other", "");
+             Statement st = c.createStatement()) {
+            assertThat(st.executeQuery("SELECT DATABASE()").next()).isTrue();
+        }
+    }
+
+    @Test
     void otherClientPluginsAreSwitchedToNativePassword() throws Exception {
         try (RawClient raw = new RawClient(proxy.listenerAddress("db"))) {
             byte[] sw = raw.loginWithPlugin("auth_app", "caching_sha2_password");
