@@ -1206,6 +1206,11 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
             }
             ByteBuf first = errors.remove(0);
             errors.forEach(ByteBuf::release);
+            if (Packets.errCode(Packets.payload(first)) == 1095) {
+                // The server names its own thread; the client named Patchbay's session id.
+                first.release();
+                first = Packets.err(client.alloc(), 1, 1095, "HY000", "You are not owner of thread " + kill.id());
+            }
             Packets.setSequence(first, 1);
             replyLocal(first);
             return;

@@ -327,7 +327,7 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
     }
 
     private static final java.util.regex.Pattern NATIVE_CALL_PREFIX =
-            java.util.regex.Pattern.compile("^\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: ");
+            java.util.regex.Pattern.compile("^(?:io_uring )?\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: ");
 
     /**
      * A socket error as operators read it: the kernel's words ("Connection reset by peer") without the

@@ -332,7 +332,11 @@ class MariaDbCommandTest {
              Statement st = other.createStatement()) {
             long id = victim.unwrap(org.mariadb.jdbc.Connection.class).getThreadId();
             assertThatThrownBy(() -> st.execute("KILL " + id))
-                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getErrorCode()).isEqualTo(1095));
+                    .isInstanceOfSatisfying(SQLException.class, e -> {
+                        assertThat(e.getErrorCode()).isEqualTo(1095);
+                        assertThat(e.getMessage()).as("the id the client gave, not the server's thread")
+                                .contains("You are not owner of thread " + id);
+                    });
             assertThat(victim.isValid(2)).isTrue();
         }
     }

@@ -13,6 +13,8 @@ class IoProblemTest {
     void theNativeCallNameIsLeftOut() {
         assertThat(ProxiedSession.ioProblem(new IOException("recvAddress(..) failed with error(-104): Connection reset by peer")))
                 .isEqualTo("Connection reset by peer");
+        assertThat(ProxiedSession.ioProblem(new IOException("io_uring read(..) failed with error(-104): Connection reset by peer")))
+                .isEqualTo("Connection reset by peer");
         assertThat(ProxiedSession.ioProblem(new IOException("writevAddresses(..) failed: Broken pipe")))
                 .isEqualTo("Broken pipe");
         assertThat(ProxiedSession.ioProblem(new IOException("Connection reset by peer"))).isEqualTo("Connection reset by peer");

@@ -122,12 +122,12 @@ class RuntimeConfigApiTest {
                 "{\"data\":{\"id\":\"bad\",\"attributes\":{\"parameters\":{\"address\":\"127.0.0.1\",\"port\":\"http\","
                         + "\"colour\":\"blue\"}}}}");
         assertStatus(r, 400);
-        // Parameters are written in name order: [bad], type, address, colour, port.
+        // Parameters are written in name order: [bad], type, address, colour, port; errors come in line order.
         JsonNode errors = RestRig.json(r).path("errors");
         assertThat(errors.path(0).path("detail").asString())
-                .isEqualTo(runtime.resolve("bad.cnf") + ":5: [bad] port: 'http' is not a port number (1-65535)");
-        assertThat(errors.path(1).path("detail").asString())
                 .isEqualTo(runtime.resolve("bad.cnf") + ":4: [bad] colour: unknown key");
+        assertThat(errors.path(1).path("detail").asString())
+                .isEqualTo(runtime.resolve("bad.cnf") + ":5: [bad] port: 'http' is not a port number (1-65535)");
         assertThat(runtime.resolve("bad.cnf")).doesNotExist();
         assertThat(generation()).isEqualTo(1);
         assertThat(rig.get("/v1/servers/bad").statusCode()).isEqualTo(404);
