@@ -161,7 +161,7 @@ public final class SessionControl {
             if (ttlNanos <= 0) {
                 kill = null;
                 done.complete(null);
-                doKill(why, reason);
+                session.kill(why, reason);
                 return;
             }
             long deadline = System.nanoTime() + ttlNanos;
@@ -258,16 +258,7 @@ public final class SessionControl {
         }
         SessionLog.warning(session, "Killing session {}, session TTL exceeded (set by {})", session.id(), kill.by());
         kill = null;
-        doKill(killTermination, killReason);
-    }
-
-    private void doKill(Termination why, String reason) {
-        LiveSession live = live();
-        if (live != null) {
-            live.kill(why, reason);
-        } else {
-            session.io().terminate(why);
-        }
+        session.kill(killTermination, killReason);
     }
 
     private void cancelKillTimer() {
@@ -305,7 +296,7 @@ public final class SessionControl {
                         k.by());
                 cancelKillTimer();
                 kill = null;
-                doKill(killTermination, killReason);
+                session.kill(killTermination, killReason);
                 return;
             }
             if (prepared != null) {

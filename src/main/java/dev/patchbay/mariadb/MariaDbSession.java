@@ -31,6 +31,7 @@ import dev.patchbay.mariadb.protocol.ProtocolException;
 import dev.patchbay.mariadb.protocol.ResponseTracker;
 import dev.patchbay.mariadb.protocol.ServerStatus;
 import dev.patchbay.net.ProxiedSession;
+import dev.patchbay.net.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -1596,7 +1597,7 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         if (clientSide && refusedProxyHeader(cause)) {
             return;
         }
-        String why = cause instanceof IOException ? ioProblem(cause) : cause.toString();
+        String why = cause instanceof IOException ? Transport.ioProblem(cause) : cause.toString();
         if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof ProtocolException pe) {
             why = pe.getMessage();
             if (clientSide) {
@@ -1606,7 +1607,7 @@ final class MariaDbSession extends ProxiedSession implements LiveSession {
         }
         if (!clientSide && cause instanceof io.netty.channel.socket.ChannelOutputShutdownException) {
             // The write failed (see backendInitializer); the read side reports the server's answer and its end.
-            SessionLog.info(session, "Writing to the server failed: {}", ioProblem(cause.getCause() != null ? cause.getCause() : cause));
+            SessionLog.info(session, "Writing to the server failed: {}", Transport.ioProblem(cause.getCause() != null ? cause.getCause() : cause));
             return;
         }
         if (!clientSide && ch != backendChannel) {

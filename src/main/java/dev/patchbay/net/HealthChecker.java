@@ -134,7 +134,7 @@ public final class HealthChecker implements AutoCloseable {
      * error(-111): ").
      */
     static String connectProblem(Throwable c) {
-        return c instanceof io.netty.channel.ConnectTimeoutException ? "connect timeout" : ProxiedSession.ioProblem(c);
+        return c instanceof io.netty.channel.ConnectTimeoutException ? "connect timeout" : Transport.ioProblem(c);
     }
 
     private void record(Server s, boolean ok, String result) {

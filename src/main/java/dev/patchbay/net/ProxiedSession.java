@@ -323,22 +323,7 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
         if (t instanceof ConnectException && t.getMessage() != null && t.getMessage().contains("refused")) {
             return "connection refused";
         }
-        return ioProblem(t);
-    }
-
-    private static final java.util.regex.Pattern NATIVE_CALL_PREFIX =
-            java.util.regex.Pattern.compile("^(?:io_uring )?\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: ");
-
-    /**
-     * A socket error as operators read it: the kernel's words ("Connection reset by peer") without the
-     * name of the native call Netty made ("recvAddress(..) failed with error(-104): ").
-     */
-    public static String ioProblem(Throwable t) {
-        String m = t.getMessage();
-        if (m == null) {
-            return t.getClass().getSimpleName();
-        }
-        return t instanceof IOException ? NATIVE_CALL_PREFIX.matcher(m).replaceFirst("") : m;
+        return Transport.ioProblem(t);
     }
 
     // ---- closing ------------------------------------------------------------------------------

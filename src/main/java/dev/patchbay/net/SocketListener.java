@@ -127,7 +127,7 @@ public abstract class SocketListener implements BoundListener {
             return "the host name does not resolve";
         }
         // The kernel's words ("Address already in use"), not Netty's "bind(..) failed with error(-98): ".
-        return ProxiedSession.ioProblem(e);
+        return Transport.ioProblem(e);
     }
 
     @Override

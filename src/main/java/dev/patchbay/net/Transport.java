@@ -224,4 +224,19 @@ public record Transport(
     public MultiThreadIoEventLoopGroup newGroup(int threads, String threadName) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true), ioHandlerFactory);
     }
+
+    private static final java.util.regex.Pattern NATIVE_CALL_PREFIX =
+            java.util.regex.Pattern.compile("^(?:io_uring )?\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: ");
+
+    /**
+     * A socket error as operators read it: the kernel's words ("Connection reset by peer") without the
+     * name of the native call Netty made ("recvAddress(..) failed with error(-104): ").
+     */
+    public static String ioProblem(Throwable t) {
+        String m = t.getMessage();
+        if (m == null) {
+            return t.getClass().getSimpleName();
+        }
+        return t instanceof java.io.IOException ? NATIVE_CALL_PREFIX.matcher(m).replaceFirst("") : m;
+    }
 }

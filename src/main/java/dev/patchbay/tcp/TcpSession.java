@@ -383,7 +383,7 @@ final class TcpSession extends ProxiedSession implements LiveSession {
         if (clientSide && refusedProxyHeader(cause)) {
             return;
         }
-        String why = cause instanceof IOException ? ioProblem(cause) : cause.toString();
+        String why = cause instanceof IOException ? Transport.ioProblem(cause) : cause.toString();
         SessionLog.debug(session, "Error on the {} side: {}", clientSide ? "client" : "server", cause.toString());
         if (!(cause instanceof IOException)) {
             SessionLog.warning(session, "Unexpected error on the {} side: {}", clientSide ? "client" : "server", cause.toString());

@@ -11,15 +11,15 @@ class IoProblemTest {
 
     @Test
     void theNativeCallNameIsLeftOut() {
-        assertThat(ProxiedSession.ioProblem(new IOException("recvAddress(..) failed with error(-104): Connection reset by peer")))
+        assertThat(Transport.ioProblem(new IOException("recvAddress(..) failed with error(-104): Connection reset by peer")))
                 .isEqualTo("Connection reset by peer");
-        assertThat(ProxiedSession.ioProblem(new IOException("io_uring read(..) failed with error(-104): Connection reset by peer")))
+        assertThat(Transport.ioProblem(new IOException("io_uring read(..) failed with error(-104): Connection reset by peer")))
                 .isEqualTo("Connection reset by peer");
-        assertThat(ProxiedSession.ioProblem(new IOException("writevAddresses(..) failed: Broken pipe")))
+        assertThat(Transport.ioProblem(new IOException("writevAddresses(..) failed: Broken pipe")))
                 .isEqualTo("Broken pipe");
-        assertThat(ProxiedSession.ioProblem(new IOException("Connection reset by peer"))).isEqualTo("Connection reset by peer");
-        assertThat(ProxiedSession.ioProblem(new IOException())).isEqualTo("IOException");
-        assertThat(ProxiedSession.ioProblem(new IllegalStateException("f(..) failed: x"))).as("not a socket error")
+        assertThat(Transport.ioProblem(new IOException("Connection reset by peer"))).isEqualTo("Connection reset by peer");
+        assertThat(Transport.ioProblem(new IOException())).isEqualTo("IOException");
+        assertThat(Transport.ioProblem(new IllegalStateException("f(..) failed: x"))).as("not a socket error")
                 .isEqualTo("f(..) failed: x");
         assertThat(ProxiedSession.describe(new ConnectException("connect(..) failed: Connection refused")))
                 .isEqualTo("connection refused");
