@@ -123,18 +123,9 @@ public final class HealthChecker implements AutoCloseable {
                         f.channel().close();
                         result.report(true, "connect ok in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + "ms");
                     } else {
-                        result.report(false, connectProblem(f.cause()));
+                        result.report(false, Transport.connectFailure(f.cause()));
                     }
                 });
-    }
-
-    /**
-     * A failed check connection in words: "connect timeout", or the kernel's words ("Connection refused:
-     * 127.0.0.1/127.0.0.1:3306") without the name of Netty's native call ("finishConnect(..) failed with
-     * error(-111): ").
-     */
-    static String connectProblem(Throwable c) {
-        return c instanceof io.netty.channel.ConnectTimeoutException ? "connect timeout" : Transport.ioProblem(c);
     }
 
     private void record(Server s, boolean ok, String result) {

@@ -317,13 +317,10 @@ public abstract class ProxiedSession implements SessionIo, Service.Waiter {
 
     /** A connect failure as operators read it ("connection refused", "connect timeout", …). */
     public static String describe(Throwable t) {
-        if (t instanceof io.netty.channel.ConnectTimeoutException) {
-            return "connect timeout";
-        }
         if (t instanceof ConnectException && t.getMessage() != null && t.getMessage().contains("refused")) {
             return "connection refused";
         }
-        return Transport.ioProblem(t);
+        return Transport.connectFailure(t);
     }
 
     // ---- closing ------------------------------------------------------------------------------

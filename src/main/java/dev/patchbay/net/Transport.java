@@ -239,4 +239,9 @@ public record Transport(
         }
         return t instanceof java.io.IOException ? NATIVE_CALL_PREFIX.matcher(m).replaceFirst("") : m;
     }
+
+    /** A failed connect in words: "connect timeout", else as {@link #ioProblem} ("Connection refused: …"). */
+    public static String connectFailure(Throwable t) {
+        return t instanceof io.netty.channel.ConnectTimeoutException ? "connect timeout" : ioProblem(t);
+    }
 }

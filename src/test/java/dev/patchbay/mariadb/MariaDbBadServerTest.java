@@ -91,11 +91,7 @@ class MariaDbBadServerTest {
                 in.read();
                 return;
             }
-            InitialHandshake hs = new InitialHandshake("11.4.5-MariaDB-fake", 77, NativePassword.newScramble(),
-                    Capabilities.ADVERTISED, 0, 45, 2, InitialHandshake.NATIVE_PASSWORD);
-            write(out, hs.encode(Unpooled.buffer().alloc(), 0));
-            read(in);
-            write(out, Packets.ok(Unpooled.buffer().alloc(), 2, 2));
+            acceptLogin(out, in);
             while (true) {
                 byte[] cmd = read(in);
                 if (cmd[0] == 1) {
@@ -110,6 +106,15 @@ class MariaDbBadServerTest {
                 }
             }
         }
+    }
+
+    /** A fake server's handshake, and OK to whatever login comes back. */
+    private static void acceptLogin(OutputStream out, DataInputStream in) throws IOException {
+        InitialHandshake hs = new InitialHandshake("11.4.5-MariaDB-fake", 77, NativePassword.newScramble(),
+                Capabilities.ADVERTISED, 0, 45, 2, InitialHandshake.NATIVE_PASSWORD);
+        write(out, hs.encode(Unpooled.buffer().alloc(), 0));
+        read(in);
+        write(out, Packets.ok(Unpooled.buffer().alloc(), 2, 2));
     }
 
     private static byte[] read(DataInputStream in) throws IOException {
@@ -221,11 +226,7 @@ class MariaDbBadServerTest {
             try (s) {
                 OutputStream out = s.getOutputStream();
                 DataInputStream in = new DataInputStream(s.getInputStream());
-                InitialHandshake hs = new InitialHandshake("11.4.5-MariaDB-fake", 78, NativePassword.newScramble(),
-                        Capabilities.ADVERTISED, 0, 45, 2, InitialHandshake.NATIVE_PASSWORD);
-                write(out, hs.encode(Unpooled.buffer().alloc(), 0));
-                read(in);
-                write(out, Packets.ok(Unpooled.buffer().alloc(), 2, 2));
+                acceptLogin(out, in);
                 while (true) {
                     byte[] h = new byte[4];
                     in.readFully(h);

@@ -303,19 +303,8 @@ class MariaDbCommandTest {
         try (Connection victim = connect(""); Connection killer = connect(""); Statement st = killer.createStatement()) {
             long id = victim.unwrap(org.mariadb.jdbc.Connection.class).getThreadId();
             Session s = proxy.sessions().get(id);
-            java.util.concurrent.atomic.AtomicReference<Throwable> got = new java.util.concurrent.atomic.AtomicReference<>();
-            Thread t = new Thread(() -> {
-                try (Statement v = victim.createStatement()) {
-                    v.executeQuery("SELECT SLEEP(5)");
-                } catch (Throwable e) {
-                    got.set(e);
-                }
-            });
-            t.start();
-            await().atMost(Duration.ofSeconds(5)).until(() -> ((MariaDbDetails) s.protocolDetails()).awaitingResponse());
-            st.execute("KILL " + id);
-            t.join(10_000);
-            assertThat(got.get()).isInstanceOfSatisfying(SQLException.class, e -> {
+            Throwable got = MariaDbFixture.failureOfQueryKilledBy(victim, s, "SELECT SLEEP(5)", () -> st.execute("KILL " + id));
+            assertThat(got).isInstanceOfSatisfying(SQLException.class, e -> {
                 assertThat(e.getErrorCode()).isEqualTo(1927);
                 assertThat(e.getMessage()).contains("Connection was killed");
             });

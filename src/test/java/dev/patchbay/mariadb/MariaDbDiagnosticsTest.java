@@ -72,20 +72,10 @@ class MariaDbDiagnosticsTest {
         try (Connection c = MariaDbFixture.connect(proxy, "diag_app", "diag-pw", "diag_db", "")) {
             long id = c.unwrap(org.mariadb.jdbc.Connection.class).getThreadId();
             dev.patchbay.core.Session s = proxy.sessions().get(id);
-            java.util.concurrent.atomic.AtomicReference<Throwable> got = new java.util.concurrent.atomic.AtomicReference<>();
-            Thread t = new Thread(() -> {
-                try (Statement st = c.createStatement()) {
-                    st.executeQuery("SELECT SLEEP(5)");
-                } catch (Throwable e) {
-                    got.set(e);
-                }
-            });
-            t.start();
-            await().atMost(Duration.ofSeconds(5)).until(() -> ((MariaDbDetails) s.protocolDetails()).awaitingResponse());
-            assertThat(MariaDbFixture.rest(proxy, "DELETE", "/v1/sessions/" + id).statusCode()).isEqualTo(200);
-            t.join(10_000);
-            assertThat(got.get()).isInstanceOf(java.sql.SQLException.class);
-            java.sql.SQLException e = (java.sql.SQLException) got.get();
+            Throwable got = MariaDbFixture.failureOfQueryKilledBy(c, s, "SELECT SLEEP(5)",
+                    () -> assertThat(MariaDbFixture.rest(proxy, "DELETE", "/v1/sessions/" + id).statusCode()).isEqualTo(200));
+            assertThat(got).isInstanceOf(java.sql.SQLException.class);
+            java.sql.SQLException e = (java.sql.SQLException) got;
             assertThat(e.getErrorCode()).isEqualTo(1927);
             assertThat(e.getMessage()).contains("Connection was killed: Killed by admin via the REST API");
         }

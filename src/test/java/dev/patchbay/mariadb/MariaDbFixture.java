@@ -83,4 +83,31 @@ final class MariaDbFixture {
         props.setProperty("password", password);
         return DriverManager.getConnection(url(p, database, options), props);
     }
+
+    /** A kill carried out while a query waits for its answer. */
+    interface Kill {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code sql} on {@code c} in another thread, waits until its session {@code s} waits for the answer,
+     * runs {@code kill}, and returns what the query threw (null if it did not).
+     */
+    static Throwable failureOfQueryKilledBy(Connection c, dev.patchbay.core.Session s, String sql, Kill kill)
+            throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Throwable> got = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try (java.sql.Statement st = c.createStatement()) {
+                st.executeQuery(sql);
+            } catch (Throwable e) {
+                got.set(e);
+            }
+        });
+        t.start();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> ((MariaDbDetails) s.protocolDetails()).awaitingResponse());
+        kill.run();
+        t.join(10_000);
+        return got.get();
+    }
 }

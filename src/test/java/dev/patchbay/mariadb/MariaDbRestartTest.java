@@ -363,21 +363,11 @@ class MariaDbRestartTest {
     void aKillDuringAQueryAnswersItWithError1927() throws Exception {
         try (Connection c = connect("")) {
             Session s = sessionOf(c);
-            AtomicReference<Throwable> got = new AtomicReference<>();
-            Thread t = new Thread(() -> {
-                try {
-                    query(c, "SELECT SLEEP(5)");
-                } catch (Throwable e) {
-                    got.set(e);
-                }
-            });
-            t.start();
-            await().atMost(Duration.ofSeconds(5)).until(() -> ((MariaDbDetails) s.protocolDetails()).awaitingResponse());
-            s.control().scheduleKill(0, false, Termination.killedBy(Termination.AdminInterface.REST_API, "admin"), "test",
-                    "killed by admin for maintenance").join();
-            t.join(10_000);
-            assertThat(got.get()).isInstanceOf(SQLException.class);
-            SQLException e = (SQLException) got.get();
+            Throwable got = MariaDbFixture.failureOfQueryKilledBy(c, s, "SELECT SLEEP(5)", () -> s.control().scheduleKill(0,
+                    false, Termination.killedBy(Termination.AdminInterface.REST_API, "admin"), "test",
+                    "killed by admin for maintenance").join());
+            assertThat(got).isInstanceOf(SQLException.class);
+            SQLException e = (SQLException) got;
             assertThat(e.getErrorCode()).isEqualTo(1927);
             assertThat(e.getSQLState()).isEqualTo("70100");
             assertThat(e.getMessage()).contains("Connection was killed: killed by admin for maintenance");

@@ -29,12 +29,12 @@ class IoProblemTest {
 
     @Test
     void aHealthCheckConnectFailureShowsTheKernelsWords() {
-        assertThat(HealthChecker.connectProblem(new ConnectException(
+        assertThat(Transport.connectFailure(new ConnectException(
                 "finishConnect(..) failed with error(-111): Connection refused: 127.0.0.1/127.0.0.1:29619")))
                 .isEqualTo("Connection refused: 127.0.0.1/127.0.0.1:29619");
-        assertThat(HealthChecker.connectProblem(new io.netty.channel.ConnectTimeoutException("connection timed out")))
+        assertThat(Transport.connectFailure(new io.netty.channel.ConnectTimeoutException("connection timed out")))
                 .isEqualTo("connect timeout");
-        assertThat(HealthChecker.connectProblem(new ConnectException("Connection refused")))
+        assertThat(Transport.connectFailure(new ConnectException("Connection refused")))
                 .isEqualTo("Connection refused");
     }
 

@@ -11,11 +11,8 @@ final class CNumbers {
      * Overflow saturates to ULONG_MAX (-1 here); a minus sign negates modulo 2^64; no digits gives 0.
      */
     static long strtoul(String s) {
-        int i = 0;
+        int i = afterBlanks(s, 0);
         int n = s.length();
-        while (i < n && isSpace(s.charAt(i))) {
-            i++;
-        }
         boolean negative = false;
         if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
             negative = s.charAt(i) == '-';
@@ -51,23 +48,23 @@ final class CNumbers {
         return negative ? -value : value;
     }
 
+    /** {@link #strtol}'s result: the value, and where parsing stopped (0, the start, when there were no digits). */
+    record Strtol(long value, int end) {}
+
     /**
-     * glibc's {@code atoi(s)}, i.e. {@code (int) strtol(s, NULL, 10)} on a 64-bit platform: leading
-     * blanks, an optional sign, decimal digits up to the first other character (no digits gives 0);
-     * strtol saturates to LONG_MAX/LONG_MIN and the cast keeps the low 32 bits, so a number that does
-     * not fit an int wraps instead of failing (99999999999999999999 reads as -1).
+     * C {@code strtol(s, &end, 10)} on a 64-bit platform: leading blanks, an optional sign, decimal digits up
+     * to the first other character; a value beyond a long saturates to LONG_MAX/LONG_MIN. As in C, {@code end}
+     * is 0 (the start of the string) when there were no digits.
      */
-    static int atoi(String s) {
-        int i = 0;
+    static Strtol strtol(String s) {
+        int i = afterBlanks(s, 0);
         int n = s.length();
-        while (i < n && isSpace(s.charAt(i))) {
-            i++;
-        }
         boolean negative = false;
         if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
             negative = s.charAt(i) == '-';
             i++;
         }
+        int digits = i;
         long value = 0;
         boolean overflow = false;
         for (; i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9'; i++) {
@@ -79,8 +76,26 @@ final class CNumbers {
                 value = value * 10 + d;
             }
         }
-        long l = overflow ? (negative ? Long.MIN_VALUE : Long.MAX_VALUE) : negative ? -value : value;
-        return (int) l;
+        if (i == digits) {
+            return new Strtol(0, 0);
+        }
+        long v = overflow ? (negative ? Long.MIN_VALUE : Long.MAX_VALUE) : negative ? -value : value;
+        return new Strtol(v, i);
+    }
+
+    /**
+     * glibc's {@code atoi(s)}, i.e. {@code (int) strtol(s, NULL, 10)}: the cast keeps the low 32 bits, so a
+     * number that does not fit an int wraps instead of failing (99999999999999999999 reads as -1).
+     */
+    static int atoi(String s) {
+        return (int) strtol(s).value();
+    }
+
+    private static int afterBlanks(String s, int i) {
+        while (i < s.length() && isSpace(s.charAt(i))) {
+            i++;
+        }
+        return i;
     }
 
     private static boolean isSpace(char c) {

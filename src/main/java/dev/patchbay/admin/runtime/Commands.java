@@ -174,29 +174,12 @@ final class Commands {
         if (text.isEmpty()) {
             return new WeightChange(0, "Require <weight> or <weight%>.\n");
         }
-        int i = 0;
-        int n = text.length();
-        while (i < n && Character.isWhitespace(text.charAt(i))) {
-            i++;
-        }
-        boolean negative = false;
-        if (i < n && (text.charAt(i) == '+' || text.charAt(i) == '-')) {
-            negative = text.charAt(i) == '-';
-            i++;
-        }
-        int digits = i;
-        long w = 0;
-        for (; i < n && text.charAt(i) >= '0' && text.charAt(i) <= '9'; i++) {
-            // strtol saturates; anything past 25600 behaves the same here, so stop growing there.
-            w = Math.min(w * 10 + (text.charAt(i) - '0'), 1_000_000);
-        }
-        if (i == digits) {
+        CNumbers.Strtol parsed = CNumbers.strtol(text);
+        if (parsed.end() == 0) {
             return new WeightChange(0, "Empty weight string empty or preceded by garbage\n");
         }
-        if (negative) {
-            w = -w;
-        }
-        String rest = text.substring(i);
+        long w = parsed.value();
+        String rest = text.substring(parsed.end());
         if (rest.equals("%")) {
             if (w < 0) {
                 return new WeightChange(0, "Relative weight must be positive.\n");
@@ -271,7 +254,7 @@ final class Commands {
         }
         ConnectionLimit limit = cli.patchbay().connectionLimit();
         int hard = limit == null ? 0 : limit.hardMax();
-        long value = atoi(args.get(3));
+        long value = CNumbers.strtol(args.get(3)).value(); // HAProxy: atoi
         if (value > hard) {
             return Reply.text("Value out of range.\n");
         }
@@ -298,7 +281,7 @@ final class Commands {
         if (args.size() < 5) {
             return Reply.text("Integer value expected.\n");
         }
-        long value = atoi(args.get(4));
+        long value = CNumbers.strtol(args.get(4)).value(); // HAProxy: atoi
         if (value < 0 || value > 10_000_000) {
             return Reply.text("Value out of range.\n");
         }
@@ -306,25 +289,6 @@ final class Commands {
         fe.setMaxConnections((int) value);
         AdminLog.action(cli, String.join(" ", args) + ": listener " + name + " max_connections " + from + " -> " + value);
         return Reply.empty();
-    }
-
-    /** C's atoi, as HAProxy reads numbers: optional blanks and sign, then digits; anything else reads as 0. */
-    static long atoi(String s) {
-        int i = 0;
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-            i++;
-        }
-        boolean negative = false;
-        if (i < s.length() && (s.charAt(i) == '-' || s.charAt(i) == '+')) {
-            negative = s.charAt(i) == '-';
-            i++;
-        }
-        long value = 0;
-        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9' && value <= Integer.MAX_VALUE) {
-            value = value * 10 + (s.charAt(i) - '0');
-            i++;
-        }
-        return negative ? -value : value;
     }
 
     private static Reply serverState(Cli cli, String arg, Server.AdminState to, String command) {
